@@ -1,0 +1,152 @@
+{#- Row validation for staging. A base model parses every raw row, applies an
+    ordered list of checks, ranks duplicates and keeps the raw record of each
+    rejected row; staging and quarantine models are the two halves of it. -#}
+
+{#- True when the raw text is present but did not parse. -#}
+{% macro is_unparseable(raw_column, parsed_column) -%}
+    ({{ clean_text(raw_column) }} is not null and {{ parsed_column }} is null)
+{%- endmacro %}
+
+{#- The first failed check of an ordered list, as two columns:
+    failed_check_reason and failed_check_column (null when every check passes).
+    checks: a list of [condition, reason, column] where condition is SQL that
+    is true when the row fails. -#}
+{% macro first_failed_check(checks) -%}
+    {%- if checks | length == 0 -%}
+        {{ exceptions.raise_compiler_error("first_failed_check: the list of checks is empty") }}
+    {%- endif -%}
+    {%- set known = rejection_reason_codes() -%}
+    {%- for check in checks -%}
+        {%- if check | length != 3 -%}
+            {{ exceptions.raise_compiler_error("first_failed_check: check " ~ loop.index ~ " must be [condition, reason, column], got " ~ check) }}
+        {%- endif -%}
+        {%- if check[1] not in known -%}
+            {{ exceptions.raise_compiler_error("first_failed_check: check " ~ loop.index ~ " has unknown reason '" ~ check[1] ~ "'; known reasons: " ~ known | join(', ')) }}
+        {%- endif -%}
+    {%- endfor -%}
+    case
+        {%- for check in checks %}
+        when {{ check[0] }} then {{ sql_string_literal(check[1]) }}
+        {%- endfor %}
+    end as failed_check_reason,
+    case
+        {%- for check in checks %}
+        when {{ check[0] }} then {{ sql_string_literal(check[2]) }}
+        {%- endfor %}
+    end as failed_check_column
+{%- endmacro %}
+
+{#- Window ranks that find duplicates among rows that passed every check
+    (rows already rejected sit in partitions of their own):
+    copy_number > 1 marks a second copy of an identical raw row;
+    version_rank > 1 marks an older version of a key (newest_first orders the
+    versions, newest first; the raw row hash breaks ties deterministically). -#}
+{% macro duplicate_ranks(key_columns, newest_first=[]) -%}
+    row_number() over (
+        partition by failed_check_reason, {{ key_columns | join(', ') }}, raw_row_hash
+        order by raw_row_hash
+    ) as copy_number,
+    dense_rank() over (
+        partition by failed_check_reason, {{ key_columns | join(', ') }}
+        order by {% for expression in newest_first %}{{ expression }}, {% endfor %}raw_row_hash
+    ) as version_rank
+{%- endmacro %}
+
+{#- The final rejection reason and column once duplicates are known. -#}
+{% macro rejection_with_duplicates(key_label) -%}
+    coalesce(
+        failed_check_reason,
+        case
+            when version_rank > 1 then 'duplicate_key'
+            when copy_number > 1 then 'duplicate'
+        end
+    ) as rejection_reason,
+    coalesce(
+        failed_check_column,
+        case when version_rank > 1 or copy_number > 1 then {{ sql_string_literal(key_label) }} end
+    ) as rejected_column
+{%- endmacro %}
+
+{#- A hash of the raw text of a row, injective before hashing: each value is
+    written as its length, a colon and the value, a null as N. -#}
+{% macro raw_row_hash(columns, prefix='') -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(" ~ dbt.concat(["cast(length(" ~ prefix ~ column ~ ") as " ~ dbt.type_string() ~ ")", "':'", prefix ~ column]) ~ ", 'N')") -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#- The raw text of a row as a JSON object, keys in contract order. Quotes,
+    backslashes and control characters are escaped with chr() so the SQL
+    needs no backslash literal (engines disagree on those). -#}
+{% macro raw_record(columns, prefix='') -%}
+    {%- set parts = ["'{'"] -%}
+    {%- for column in columns -%}
+        {%- set value = prefix ~ column -%}
+        {%- set escaped = "replace(replace(replace(replace(replace(" ~ value ~ ", chr(92), chr(92) || chr(92)), chr(34), chr(92) || chr(34)), chr(10), chr(92) || 'n'), chr(13), chr(92) || 'r'), chr(9), chr(92) || 't')" -%}
+        {%- do parts.append("'" ~ ('' if loop.first else ', ') ~ '"' ~ column ~ "\": '") -%}
+        {%- do parts.append("coalesce(" ~ dbt.concat(["'\"'", escaped, "'\"'"]) ~ ", 'null')") -%}
+    {%- endfor -%}
+    {%- do parts.append("'}'") -%}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+{#- Every rejection reason the project can give, in order of precedence: a
+    model lists its checks in this order, so a row with several faults gets the
+    earliest. The rejection_reasons seed documents each one; a test keeps the
+    two equal. -#}
+{% macro rejection_reason_codes() -%}
+    {{ return([
+        'missing_required_value',
+        'unparseable_timestamp',
+        'unparseable_date',
+        'unparseable_number',
+        'unparseable_boolean',
+        'unknown_enumerated_value',
+        'invalid_code',
+        'unknown_currency',
+        'negative_amount',
+        'refund_exceeds_total',
+        'invalid_quantity',
+        'future_timestamp',
+        'unknown_contact',
+        'unknown_order',
+        'duplicate_key',
+        'duplicate',
+    ]) }}
+{%- endmacro %}
+
+{#- A timestamp implausibly far in the future of the wall clock at build time
+    (run_started_at, the same instant for every model of the run). -#}
+{% macro is_future_timestamp(utc_timestamp) -%}
+    ({{ utc_timestamp }} > {{ dbt.dateadd('day', var('future_timestamp_tolerance_days'), "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp)") }})
+{%- endmacro %}
+
+{#- Stops the query with a message when reached: for checks that only the data
+    can answer (a currency the rates seed lacks, say). -#}
+{% macro raise_sql_error(message) -%}
+    {{ return(adapter.dispatch('raise_sql_error', 'customer_segments')(message)) }}
+{%- endmacro %}
+
+{% macro default__raise_sql_error(message) -%}
+    cast({{ sql_string_literal(message) }} as integer)
+{%- endmacro %}
+
+{% macro duckdb__raise_sql_error(message) -%}
+    error({{ sql_string_literal(message) }})
+{%- endmacro %}
+
+{% macro spark__raise_sql_error(message) -%}
+    raise_error({{ sql_string_literal(message) }})
+{%- endmacro %}
+
+{#- True when the text is exactly `length` letters A-Z (portable: no regex). -#}
+{% macro is_letter_code(text, length) -%}
+    (
+        length({{ text }}) = {{ length }}
+        {%- for position in range(1, length + 1) %}
+        and substring({{ text }}, {{ position }}, 1) between 'A' and 'Z'
+        {%- endfor %}
+    )
+{%- endmacro %}

@@ -1,0 +1,23 @@
+{#- Run at the start of every build: a bad var stops it with a message that
+    names the var and what it accepts, before any model runs. -#}
+{% macro check_configuration() %}
+    {%- if execute -%}
+        {%- do as_of_date_string() -%}
+        {%- do reporting_timezone() -%}
+        {%- set currency = var('reporting_currency') | string -%}
+        {%- if not modules.re.match('^[A-Z]{3}$', currency) -%}
+            {{ exceptions.raise_compiler_error("var reporting_currency: '" ~ currency ~ "' is not an ISO 4217 code (three upper-case letters, e.g. EUR)") }}
+        {%- endif -%}
+        {%- set tolerance = var('future_timestamp_tolerance_days') -%}
+        {%- if tolerance is not number or tolerance < 0 -%}
+            {{ exceptions.raise_compiler_error("var future_timestamp_tolerance_days: '" ~ tolerance ~ "' must be a number of days >= 0") }}
+        {%- endif -%}
+        {%- if var('include_zero_value_orders') not in [true, false] -%}
+            {{ exceptions.raise_compiler_error("var include_zero_value_orders: '" ~ var('include_zero_value_orders') ~ "' must be true or false") }}
+        {%- endif -%}
+        {%- if var('raw_source_mode') not in ['files', 'tables'] -%}
+            {{ exceptions.raise_compiler_error("var raw_source_mode: '" ~ var('raw_source_mode') ~ "' must be 'files' or 'tables'") }}
+        {%- endif -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}

@@ -1,0 +1,35 @@
+with
+
+order_lines as (
+    select * from {{ ref('stg_shop__order_lines') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_enriched') }}
+),
+
+-- Lines of the orders that exist as of the date, their amounts converted with
+-- the order's exchange rate and rounded to cents.
+final as (
+    select
+        {{ dbt.concat(["order_lines.order_id", "'|'", "cast(order_lines.line_number as " ~ dbt.type_string() ~ ")"]) }} as order_line_id,
+        order_lines.order_id,
+        order_lines.line_number,
+        orders.contact_id,
+        orders.ordered_date,
+        orders.is_valid_order,
+        order_lines.product_id,
+        order_lines.quantity,
+        cast(round(order_lines.unit_price * orders.exchange_rate, 2) as {{ money_type() }}) as unit_price,
+        cast(round(order_lines.discount_amount * orders.exchange_rate, 2) as {{ money_type() }}) as discount_amount,
+        cast(
+            round((order_lines.quantity * order_lines.unit_price - order_lines.discount_amount) * orders.exchange_rate, 2)
+            as {{ money_type() }}
+        ) as line_revenue,
+        {{ as_of_date() }} as as_of_date
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+)
+
+select * from final

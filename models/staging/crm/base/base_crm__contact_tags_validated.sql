@@ -1,0 +1,76 @@
+{%- set raw_columns = ['contact_id', 'tag', 'tagged_at', 'score'] -%}
+
+with
+
+source as (
+    select
+        {%- for column in raw_columns %}
+        {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ source('crm', 'contact_tags') }}
+),
+
+known_contacts as (
+    select contact_id from {{ ref('stg_crm__contacts') }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ raw_row_hash(raw_columns, 'raw_') }} as raw_row_hash,
+        {{ clean_text('source.raw_contact_id') }} as contact_id,
+        {{ clean_text('source.raw_tag') }} as tag,
+        {{ parse_timestamp_utc(clean_text('source.raw_tagged_at')) }} as tagged_at,
+        {{ parse_integer(clean_text('source.raw_score')) }} as score,
+        known_contacts.contact_id is not null as is_known_contact
+    from source
+    left join known_contacts
+        on {{ clean_text('source.raw_contact_id') }} = known_contacts.contact_id
+),
+
+-- Checks in the precedence of the rejection_reasons seed.
+checked as (
+    select
+        *,
+        {{ first_failed_check([
+            ["contact_id is null", "missing_required_value", "contact_id"],
+            ["tag is null", "missing_required_value", "tag"],
+            [is_unparseable("raw_tagged_at", "tagged_at"), "unparseable_timestamp", "tagged_at"],
+            [is_unparseable("raw_score", "score"), "unparseable_number", "score"],
+            [is_future_timestamp("tagged_at"), "future_timestamp", "tagged_at"],
+            ["not is_known_contact", "unknown_contact", "contact_id"],
+        ]) }}
+    from parsed
+),
+
+ranked as (
+    select
+        *,
+        {{ duplicate_ranks(['contact_id', 'tag'], ['tagged_at desc nulls last']) }}
+    from checked
+),
+
+decided as (
+    select
+        *,
+        {{ rejection_with_duplicates('contact_id, tag') }}
+    from ranked
+),
+
+final as (
+    select
+        'contact_tags' as entity,
+        {{ dbt.concat(["coalesce(contact_id, '')", "'|'", "coalesce(tag, '')"]) }} as record_key,
+        contact_id,
+        tag,
+        tagged_at,
+        score,
+        rejection_reason,
+        rejected_column,
+        case
+            when rejection_reason is not null then {{ raw_record(raw_columns, 'raw_') }}
+        end as raw_record
+    from decided
+)
+
+select * from final

@@ -1,0 +1,1 @@
+{{ select_rejected_rows(ref('base_crm__contacts_validated')) }}

@@ -1,0 +1,91 @@
+{%- set raw_columns = ['order_id', 'line_number', 'product_id', 'quantity', 'unit_price', 'discount_amount'] -%}
+
+with
+
+source as (
+    select
+        {%- for column in raw_columns %}
+        {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ source('shop', 'order_lines') }}
+),
+
+known_orders as (
+    select order_id from {{ ref('stg_shop__orders') }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ raw_row_hash(raw_columns, 'raw_') }} as raw_row_hash,
+        {{ clean_text('source.raw_order_id') }} as order_id,
+        {{ parse_integer(clean_text('source.raw_line_number')) }} as line_number,
+        {{ clean_text('source.raw_product_id') }} as product_id,
+        {{ parse_amount(clean_text('source.raw_quantity')) }} as quantity_value,
+        {{ parse_amount(clean_text('source.raw_unit_price')) }} as unit_price,
+        {{ parse_amount(clean_text('source.raw_discount_amount')) }} as original_discount_amount,
+        known_orders.order_id is not null as is_known_order
+    from source
+    left join known_orders
+        on {{ clean_text('source.raw_order_id') }} = known_orders.order_id
+),
+
+-- Checks in the precedence of the rejection_reasons seed. Quantity is read as
+-- a number first so that '2.5' and '0' are invalid quantities, not garbage.
+checked as (
+    select
+        *,
+        {{ first_failed_check([
+            ["order_id is null", "missing_required_value", "order_id"],
+            [clean_text("raw_line_number") ~ " is null", "missing_required_value", "line_number"],
+            [clean_text("raw_quantity") ~ " is null", "missing_required_value", "quantity"],
+            [clean_text("raw_unit_price") ~ " is null", "missing_required_value", "unit_price"],
+            [is_unparseable("raw_line_number", "line_number"), "unparseable_number", "line_number"],
+            [is_unparseable("raw_quantity", "quantity_value"), "unparseable_number", "quantity"],
+            [is_unparseable("raw_unit_price", "unit_price"), "unparseable_number", "unit_price"],
+            [is_unparseable("raw_discount_amount", "original_discount_amount"), "unparseable_number", "discount_amount"],
+            ["unit_price < 0", "negative_amount", "unit_price"],
+            ["original_discount_amount < 0", "negative_amount", "discount_amount"],
+            ["quantity_value <= 0 or quantity_value <> floor(quantity_value)", "invalid_quantity", "quantity"],
+            ["not is_known_order", "unknown_order", "order_id"],
+        ]) }}
+    from parsed
+),
+
+-- Lines carry no timestamp: of two versions of a line, the raw row hash
+-- decides deterministically which is kept.
+ranked as (
+    select
+        *,
+        {{ duplicate_ranks(['order_id', 'line_number']) }}
+    from checked
+),
+
+decided as (
+    select
+        *,
+        {{ rejection_with_duplicates('order_id, line_number') }}
+    from ranked
+),
+
+-- Amounts stay in the order's currency here; fct_order_lines converts them
+-- with the order's exchange rate.
+final as (
+    select
+        'order_lines' as entity,
+        {{ dbt.concat(["coalesce(order_id, '')", "'|'", "coalesce(" ~ clean_text('raw_line_number') ~ ", '')"]) }} as record_key,
+        order_id,
+        line_number,
+        product_id,
+        cast(quantity_value as {{ dbt.type_bigint() }}) as quantity,
+        unit_price,
+        coalesce(original_discount_amount, 0) as discount_amount,
+        rejection_reason,
+        rejected_column,
+        case
+            when rejection_reason is not null then {{ raw_record(raw_columns, 'raw_') }}
+        end as raw_record
+    from decided
+)
+
+select * from final

@@ -1,0 +1,130 @@
+{%- set raw_columns = [
+    'order_id', 'contact_id', 'ordered_at', 'status', 'currency', 'total_amount',
+    'discount_amount', 'shipping_amount', 'refunded_amount', 'channel',
+] -%}
+{%- set amounts = ['total_amount', 'discount_amount', 'shipping_amount', 'refunded_amount'] -%}
+
+with
+
+source as (
+    select
+        {%- for column in raw_columns %}
+        {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ source('shop', 'orders') }}
+),
+
+known_contacts as (
+    select contact_id from {{ ref('stg_crm__contacts') }}
+),
+
+currency_rates as (
+    select * from {{ ref('currency_rates') }}
+),
+
+-- The reporting currency must have a rate, or no amount can be converted:
+-- stop the build and say so rather than produce null revenue.
+reporting_rate as (
+    select
+        case
+            when count(*) = 1 then max(value_in_base_currency)
+            else {{ raise_sql_error("var reporting_currency: '" ~ var('reporting_currency') ~ "' has no row in seed currency_rates; add it to seeds/currency_rates.csv") }}
+        end as value_in_base_currency
+    from currency_rates
+    where currency_code = {{ sql_string_literal(var('reporting_currency')) }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ raw_row_hash(raw_columns, 'raw_') }} as raw_row_hash,
+        {{ clean_text('source.raw_order_id') }} as order_id,
+        {{ clean_text('source.raw_contact_id') }} as contact_id,
+        {{ parse_timestamp_utc(clean_text('source.raw_ordered_at')) }} as ordered_at,
+        lower({{ clean_text('source.raw_status') }}) as status,
+        upper({{ clean_text('source.raw_currency') }}) as original_currency_code,
+        {%- for amount in amounts %}
+        {{ parse_amount(clean_text('source.raw_' ~ amount)) }} as original_{{ amount }},
+        {%- endfor %}
+        lower({{ clean_text('source.raw_channel') }}) as channel,
+        cast(currency_rates.value_in_base_currency / reporting_rate.value_in_base_currency as decimal(18, 8)) as exchange_rate,
+        known_contacts.contact_id is not null as is_known_contact
+    from source
+    cross join reporting_rate
+    left join currency_rates
+        on upper({{ clean_text('source.raw_currency') }}) = currency_rates.currency_code
+    left join known_contacts
+        on {{ clean_text('source.raw_contact_id') }} = known_contacts.contact_id
+),
+
+-- Checks in the precedence of the rejection_reasons seed.
+checked as (
+    select
+        *,
+        {{ first_failed_check([
+            ["order_id is null", "missing_required_value", "order_id"],
+            ["contact_id is null", "missing_required_value", "contact_id"],
+            [clean_text("raw_ordered_at") ~ " is null", "missing_required_value", "ordered_at"],
+            ["status is null", "missing_required_value", "status"],
+            ["original_currency_code is null", "missing_required_value", "currency"],
+            [clean_text("raw_total_amount") ~ " is null", "missing_required_value", "total_amount"],
+            [is_unparseable("raw_ordered_at", "ordered_at"), "unparseable_timestamp", "ordered_at"],
+            [is_unparseable("raw_total_amount", "original_total_amount"), "unparseable_number", "total_amount"],
+            [is_unparseable("raw_discount_amount", "original_discount_amount"), "unparseable_number", "discount_amount"],
+            [is_unparseable("raw_shipping_amount", "original_shipping_amount"), "unparseable_number", "shipping_amount"],
+            [is_unparseable("raw_refunded_amount", "original_refunded_amount"), "unparseable_number", "refunded_amount"],
+            ["status not in ('completed', 'cancelled', 'refunded')", "unknown_enumerated_value", "status"],
+            ["channel not in ('web', 'app', 'store', 'marketplace', 'phone')", "unknown_enumerated_value", "channel"],
+            ["exchange_rate is null", "unknown_currency", "currency"],
+            ["original_total_amount < 0", "negative_amount", "total_amount"],
+            ["original_discount_amount < 0", "negative_amount", "discount_amount"],
+            ["original_shipping_amount < 0", "negative_amount", "shipping_amount"],
+            ["original_refunded_amount < 0", "negative_amount", "refunded_amount"],
+            ["original_refunded_amount > original_total_amount", "refund_exceeds_total", "refunded_amount"],
+            [is_future_timestamp("ordered_at"), "future_timestamp", "ordered_at"],
+            ["not is_known_contact", "unknown_contact", "contact_id"],
+        ]) }}
+    from parsed
+),
+
+ranked as (
+    select
+        *,
+        {{ duplicate_ranks(['order_id'], ['ordered_at desc nulls last']) }}
+    from checked
+),
+
+decided as (
+    select
+        *,
+        {{ rejection_with_duplicates('order_id') }}
+    from ranked
+),
+
+-- Amounts converted to the reporting currency and rounded to cents; an
+-- absent discount, shipping or refund is zero.
+final as (
+    select
+        'orders' as entity,
+        order_id as record_key,
+        order_id,
+        contact_id,
+        ordered_at,
+        {{ local_date('ordered_at') }} as ordered_date,
+        status,
+        channel,
+        original_currency_code,
+        exchange_rate,
+        original_total_amount,
+        {%- for amount in amounts %}
+        cast(round(coalesce(original_{{ amount }}, 0) * exchange_rate, 2) as {{ money_type() }}) as {{ amount }},
+        {%- endfor %}
+        rejection_reason,
+        rejected_column,
+        case
+            when rejection_reason is not null then {{ raw_record(raw_columns, 'raw_') }}
+        end as raw_record
+    from decided
+)
+
+select * from final

@@ -1,0 +1,71 @@
+{%- set raw_columns = ['product_id', 'product_name', 'category', 'subcategory', 'brand', 'price'] -%}
+
+with
+
+source as (
+    select
+        {%- for column in raw_columns %}
+        {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ source('shop', 'products') }}
+),
+
+parsed as (
+    select
+        *,
+        {{ raw_row_hash(raw_columns, 'raw_') }} as raw_row_hash,
+        {{ clean_text('raw_product_id') }} as product_id,
+        {{ clean_text('raw_product_name') }} as product_name,
+        {{ clean_text('raw_category') }} as category,
+        {{ clean_text('raw_subcategory') }} as subcategory,
+        {{ clean_text('raw_brand') }} as brand,
+        {{ parse_amount(clean_text('raw_price')) }} as price
+    from source
+),
+
+-- Checks in the precedence of the rejection_reasons seed.
+checked as (
+    select
+        *,
+        {{ first_failed_check([
+            ["product_id is null", "missing_required_value", "product_id"],
+            [is_unparseable("raw_price", "price"), "unparseable_number", "price"],
+            ["price < 0", "negative_amount", "price"],
+        ]) }}
+    from parsed
+),
+
+-- Products carry no timestamp: the raw row hash picks the kept version.
+ranked as (
+    select
+        *,
+        {{ duplicate_ranks(['product_id']) }}
+    from checked
+),
+
+decided as (
+    select
+        *,
+        {{ rejection_with_duplicates('product_id') }}
+    from ranked
+),
+
+final as (
+    select
+        'products' as entity,
+        product_id as record_key,
+        product_id,
+        product_name,
+        category,
+        subcategory,
+        brand,
+        price,
+        rejection_reason,
+        rejected_column,
+        case
+            when rejection_reason is not null then {{ raw_record(raw_columns, 'raw_') }}
+        end as raw_record
+    from decided
+)
+
+select * from final

@@ -1,0 +1,19 @@
+with
+
+validated as (
+    select * from {{ ref('base_shop__order_lines_validated') }}
+),
+
+final as (
+    select
+        order_id,
+        line_number,
+        product_id,
+        quantity,
+        unit_price,
+        discount_amount
+    from validated
+    where rejection_reason is null
+)
+
+select * from final

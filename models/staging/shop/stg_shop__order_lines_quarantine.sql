@@ -1,0 +1,1 @@
+{{ select_rejected_rows(ref('base_shop__order_lines_validated')) }}
