@@ -2,6 +2,25 @@
     value that does not parse becomes null, and the validation step compares
     the text with the parsed value to reject the row with a reason. -#}
 
+{#- A cast that yields null instead of failing. dbt's own safe_cast is a plain
+    cast on some adapters (dbt-duckdb among them), which would stop the build
+    on the first bad value instead of quarantining the row. -#}
+{% macro try_cast(expression, data_type) -%}
+    {{ return(adapter.dispatch('try_cast', 'customer_segments')(expression, data_type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast(expression, data_type) -%}
+    {{ dbt.safe_cast(expression, data_type) }}
+{%- endmacro %}
+
+{% macro duckdb__try_cast(expression, data_type) -%}
+    try_cast({{ expression }} as {{ data_type }})
+{%- endmacro %}
+
+{% macro spark__try_cast(expression, data_type) -%}
+    try_cast({{ expression }} as {{ data_type }})
+{%- endmacro %}
+
 {#- Trimmed text, with empty strings as null. -#}
 {% macro clean_text(column) -%}
     nullif(trim({{ column }}), '')
@@ -14,7 +33,7 @@
 {%- endmacro %}
 
 {% macro default__parse_timestamp_utc(text) -%}
-    {{ dbt.safe_cast(text, api.Column.translate_type('timestamp')) }}
+    {{ try_cast(text, 'timestamp') }}
 {%- endmacro %}
 
 {% macro duckdb__parse_timestamp_utc(text) -%}
@@ -22,20 +41,20 @@
 {%- endmacro %}
 
 {% macro parse_date(text) -%}
-    {{ dbt.safe_cast(text, 'date') }}
+    {{ try_cast(text, 'date') }}
 {%- endmacro %}
 
 {#- A decimal amount with two places (the project's money type). -#}
 {% macro parse_amount(text) -%}
-    {{ dbt.safe_cast(text, money_type()) }}
+    {{ try_cast(text, money_type()) }}
 {%- endmacro %}
 
 {#- A whole number. '2.0' parses as 2; '2.5' does not parse (a plain cast
     would round it). -#}
 {% macro parse_integer(text) -%}
     case
-        when {{ dbt.safe_cast(text, 'decimal(38, 6)') }} = floor({{ dbt.safe_cast(text, 'decimal(38, 6)') }})
-            then cast({{ dbt.safe_cast(text, 'decimal(38, 6)') }} as {{ dbt.type_bigint() }})
+        when {{ try_cast(text, 'decimal(38, 6)') }} = floor({{ try_cast(text, 'decimal(38, 6)') }})
+            then cast({{ try_cast(text, 'decimal(38, 6)') }} as {{ dbt.type_bigint() }})
     end
 {%- endmacro %}
 

@@ -29,7 +29,7 @@ parsed as (
         {{ clean_text('source.raw_campaign_id') }} as campaign_id,
         {{ clean_text('source.raw_url') }} as url,
         {{ clean_text('source.raw_product_id') }} as product_id,
-        {{ dbt.safe_cast(clean_text('source.raw_duration_seconds'), 'decimal(18, 3)') }} as duration_seconds,
+        {{ try_cast(clean_text('source.raw_duration_seconds'), 'decimal(18, 3)') }} as duration_seconds,
         lower({{ clean_text('source.raw_traffic_source') }}) as traffic_source,
         {{ clean_text('source.raw_utm_source') }} as utm_source,
         {{ clean_text('source.raw_utm_medium') }} as utm_medium,

@@ -1,0 +1,630 @@
+"""Deterministic sample data in the raw-data contract.
+
+Writes contacts, orders, order_lines, products, events and contact_tags to a
+directory as CSV or Parquet, chunk by chunk (a Parquet row group or a CSV
+block per chunk of contacts), so memory stays flat from a thousand contacts to
+a million contacts, ten million orders and a hundred million events.
+
+The data has the shape real shops have: a few heavy spenders and many one-time
+buyers (Pareto spend propensity), seasonal peaks in November and December,
+contacts who churn and stop both buying and engaging, engagement that rises
+with buying, and anonymous web visitors. A small, exactly known number of bad
+rows of every kind staging rejects is added as extra rows (so that no good
+row is lost to them), and `generation_manifest.json` records how many rows of
+each entity were written and how many of each rejection reason were injected.
+
+Same arguments, same bytes: every chunk draws from its own seeded generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from orchestration.raw_contract import load_contract
+
+SECONDS_PER_DAY = 86_400
+MONTH_WEIGHTS = np.array([0.8, 0.75, 0.85, 0.9, 0.95, 0.9, 0.85, 0.9, 0.95, 1.05, 1.35, 1.6])
+CURRENCIES = np.array(["EUR", "GBP", "USD", "PLN"])
+CURRENCY_P = np.array([0.80, 0.10, 0.05, 0.05])
+# Reporting-currency (EUR) value of one unit, close to seeds/currency_rates.csv;
+# only used to make prices in other currencies look plausible.
+EUR_TO_CURRENCY = np.array([1.0, 0.85, 1.08, 4.32])
+COUNTRIES = np.array(["PL", "DE", "GB", "FR", "US", "ES", "IT", "NL", "SE", "CZ"])
+COUNTRY_P = np.array([0.25, 0.18, 0.12, 0.1, 0.08, 0.08, 0.07, 0.05, 0.04, 0.03])
+CITIES = np.array(["Warsaw", "Berlin", "London", "Paris", "New York", "Madrid", "Rome", "Amsterdam", "Stockholm", "Prague"])
+FIRST_NAMES = np.array(["Anna", "Jan", "Maria", "Piotr", "Emma", "Lukas", "Olivia", "Noah", "Sofia", "Liam", "Zoe", "Adam"])
+LAST_NAMES = np.array(["Nowak", "Müller", "Smith", "Martin", "Garcia", "Rossi", "de Vries", "Andersson", "Novák", "O'Brien"])
+GENDERS = np.array(["female", "male", "other", ""])
+GENDER_P = np.array([0.49, 0.47, 0.02, 0.02])
+SUBSCRIPTIONS = np.array(["subscribed", "unsubscribed", "never_subscribed", "bounced", "complained"])
+SUBSCRIPTION_P = np.array([0.62, 0.2, 0.14, 0.03, 0.01])
+ACQUISITION = np.array(["organic", "paid_search", "social", "referral", "email", "marketplace", "store"])
+ACQUISITION_P = np.array([0.3, 0.2, 0.15, 0.1, 0.1, 0.1, 0.05])
+STATUSES = np.array(["completed", "cancelled", "refunded"])
+STATUS_P = np.array([0.92, 0.05, 0.03])
+CHANNELS = np.array(["web", "app", "store", "marketplace", "phone"])
+CHANNEL_P = np.array([0.55, 0.2, 0.12, 0.1, 0.03])
+EVENT_TYPES = np.array(
+    ["email_sent", "email_open", "email_click", "email_bounce", "email_unsubscribe", "page_view", "product_view", "add_to_cart"]
+)
+EVENT_P = np.array([0.33, 0.2, 0.06, 0.005, 0.002, 0.25, 0.11, 0.043])
+WEB_EVENTS = {"page_view", "product_view", "add_to_cart"}
+TRAFFIC = np.array(["utm", "referral", "search", "advert", "email", "direct"])
+TRAFFIC_P = np.array([0.15, 0.1, 0.3, 0.1, 0.15, 0.2])
+PAGES = np.array(["/", "/sale", "/new-in", "/category/allergy", "/category/skin-care", "/blog/spring-allergies", "/cart", "/account"])
+CATEGORIES = {
+    "Health": ["Allergy", "Vitamins", "First aid"],
+    "Beauty": ["Skin care", "Hair care", "Make-up"],
+    "Home": ["Kitchen", "Cleaning", "Decor"],
+    "Baby": ["Nappies", "Food", "Toys"],
+}
+BRANDS = np.array(["Acme", "Northwind", "Globex", "Initech", "Umbrella", "Hooli", "Soylent", "Vandelay"])
+TAGS = np.array(["vip", "newsletter_signup", "wholesale", "loyalty_member", "allergy_interest", "gift_buyer"])
+
+
+@dataclass(frozen=True)
+class Settings:
+    contacts: int
+    orders: int
+    events: int
+    products: int
+    end_date: dt.date
+    years: float
+    seed: int
+    bad_row_rate: float
+    chunk_contacts: int
+    file_format: str
+    out: Path
+
+    @property
+    def start_ts(self) -> int:
+        start = self.end_date - dt.timedelta(days=round(365.25 * self.years))
+        return int(dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC).timestamp())
+
+    @property
+    def end_ts(self) -> int:
+        """One second before the end date's following midnight (UTC)."""
+        end = self.end_date + dt.timedelta(days=1)
+        return int(dt.datetime(end.year, end.month, end.day, tzinfo=dt.UTC).timestamp()) - 1
+
+
+def split_evenly(total: int, parts_end: np.ndarray, whole: int) -> np.ndarray:
+    """How many of `total` fall in each chunk, proportional to chunk size, exactly."""
+    boundaries = (total * parts_end) // whole
+    return np.diff(np.concatenate([[0], boundaries]))
+
+
+def ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    text = pc.utf8_lpad(pa.array(numbers, pa.int64()).cast(pa.string()), width, "0")
+    return pc.binary_join_element_wise(pa.scalar(prefix), text, "")
+
+
+def iso_timestamps(seconds: np.ndarray, rng: np.random.Generator) -> pa.Array:
+    """ISO 8601 text of UTC instants: mostly naive (meaning UTC), some with 'Z',
+    some written in local time with an offset, as exports do."""
+    style = rng.random(len(seconds))
+    offset_hours = np.where(style < 0.15, 2, 0)
+    shown = pa.array(seconds + offset_hours * 3600, pa.timestamp("s"))
+    base = pc.strftime(shown, format="%Y-%m-%dT%H:%M:%S")
+    suffix = np.where(style < 0.15, "+02:00", np.where(style < 0.35, "Z", ""))
+    return pc.binary_join_element_wise(base, pa.array(suffix), "")
+
+
+def seasonal_times(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Instants uniform in [low, high], thinned by month so that November and
+    December are busier (accept-reject on the month weight)."""
+    result = np.empty(len(low), dtype=np.int64)
+    pending = np.arange(len(low))
+    peak = MONTH_WEIGHTS.max()
+    while len(pending):
+        span = np.maximum(high[pending] - low[pending], 0)
+        candidate = low[pending] + (rng.random(len(pending)) * span).astype(np.int64)
+        months = candidate.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64) % 12
+        accepted = rng.random(len(pending)) * peak <= MONTH_WEIGHTS[months]
+        result[pending[accepted]] = candidate[accepted]
+        pending = pending[~accepted]
+    return result
+
+
+def money(values: np.ndarray) -> pa.Array:
+    cents = np.round(values * 100).astype(np.int64)
+    whole = pa.array(cents // 100, pa.int64()).cast(pa.string())
+    fraction = pc.utf8_lpad(pa.array(cents % 100, pa.int64()).cast(pa.string()), 2, "0")
+    return pc.binary_join_element_wise(whole, fraction, ".")
+
+
+def text(values: np.ndarray) -> pa.Array:
+    return pa.array(values.astype(str), pa.string())
+
+
+def blank_to_null(array: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(array, ""), pa.nulls(len(array), pa.string()), array)
+
+
+class Writers:
+    """One writer per entity; every column is text, as the contract reads it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.contract = load_contract()
+        self._writers: dict[str, object] = {}
+        self.rows: Counter[str] = Counter()
+
+    def schema(self, entity: str) -> pa.Schema:
+        return pa.schema([(name, pa.string()) for name in self.contract[entity].column_names])
+
+    def write(self, entity: str, columns: dict[str, pa.Array]) -> None:
+        schema = self.schema(entity)
+        missing = set(schema.names) - set(columns)
+        if missing:
+            raise ValueError(f"generator: {entity} lacks columns {sorted(missing)}")
+        table = pa.table({name: columns[name] for name in schema.names}, schema=schema)
+        if entity not in self._writers:
+            path = self.settings.out / f"{entity}.{self.settings.file_format}"
+            if self.settings.file_format == "parquet":
+                self._writers[entity] = pq.ParquetWriter(path, schema, compression="zstd")
+            else:
+                self._writers[entity] = pacsv.CSVWriter(path, schema)
+        self._writers[entity].write_table(table)
+        self.rows[entity] += table.num_rows
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+
+class BadRows:
+    """Counts injected bad rows and decides how many of each kind a chunk gets."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.injected: Counter[tuple[str, str]] = Counter()
+
+    def count(self, rows: int) -> int:
+        if self.rate <= 0 or rows == 0:
+            return 0
+        return max(1, math.floor(rows * self.rate))
+
+    def note(self, entity: str, reason: str, rows: int) -> None:
+        if rows:
+            self.injected[(entity, reason)] += rows
+
+
+def take_rows(columns: dict[str, pa.Array], indices: np.ndarray) -> dict[str, pa.Array]:
+    picked = pa.array(indices, pa.int64())
+    return {name: pc.take(array, picked) for name, array in columns.items()}
+
+
+def concat(parts: list[dict[str, pa.Array]]) -> dict[str, pa.Array]:
+    parts = [part for part in parts if part and len(next(iter(part.values())))]
+    return {name: pa.concat_arrays([part[name] for part in parts]) for name in parts[0]}
+
+
+def replace(columns: dict[str, pa.Array], **values: object) -> dict[str, pa.Array]:
+    size = len(next(iter(columns.values())))
+    result = dict(columns)
+    for name, value in values.items():
+        if isinstance(value, pa.Array):
+            result[name] = value
+        else:
+            result[name] = pa.array([value] * size, pa.string())
+    return result
+
+
+def corrupt(
+    rng: np.random.Generator,
+    columns: dict[str, pa.Array],
+    bad: BadRows,
+    entity: str,
+    key: str,
+    key_prefix: str,
+    kinds: list[tuple[str, dict[str, object]]],
+    duplicate_key_changes: dict[str, object] | None,
+    chunk_index: int,
+) -> dict[str, pa.Array]:
+    """Extra bad rows: copies of good rows with one fault each, under fresh keys
+    (so nothing good depends on them), plus exact copies and older versions of
+    good rows. Returns the extra rows."""
+    size = len(columns[key])
+    per_kind = bad.count(size)
+    if per_kind == 0:
+        return {}
+    extras = []
+    for kind_index, (reason, changes) in enumerate(kinds):
+        picked = take_rows(columns, rng.integers(0, size, per_kind))
+        fresh = ids(f"{key_prefix}X{chunk_index:05d}K{kind_index:02d}N", np.arange(per_kind), 7)
+        extras.append(replace(picked, **{key: fresh}, **changes))
+        bad.note(entity, reason, per_kind)
+    # exact copies of good rows: the copy is rejected as `duplicate`
+    extras.append(take_rows(columns, rng.choice(size, min(per_kind, size), replace=False)))
+    bad.note(entity, "duplicate", min(per_kind, size))
+    if duplicate_key_changes is not None:
+        picked = take_rows(columns, rng.choice(size, min(per_kind, size), replace=False))
+        extras.append(replace(picked, **duplicate_key_changes))
+        bad.note(entity, "duplicate_key", min(per_kind, size))
+    return concat(extras)
+
+
+def generate_products(settings: Settings, writers: Writers, bad: BadRows) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng([settings.seed, 0])
+    n = settings.products
+    categories = list(CATEGORIES)
+    category_index = rng.integers(0, len(categories), n)
+    subcategory = np.array([CATEGORIES[categories[c]][i % 3] for i, c in enumerate(category_index)])
+    prices = np.round(np.exp(rng.normal(3.0, 0.8, n)), 2)
+    columns = {
+        "product_id": ids("P", np.arange(1, n + 1), 6),
+        "product_name": pc.binary_join_element_wise(text(subcategory), ids(" #", np.arange(1, n + 1), 4), ""),
+        "category": text(np.array(categories)[category_index]),
+        "subcategory": text(subcategory),
+        "brand": text(rng.choice(BRANDS, n)),
+        "price": money(prices),
+    }
+    products = columns
+    per_kind = bad.count(n)
+    if per_kind:
+        picked = take_rows(columns, rng.integers(0, n, per_kind))
+        fresh = ids("PX", np.arange(per_kind), 6)
+        products = concat([
+            columns,
+            replace(picked, product_id=fresh, price="-5.00"),
+            replace(picked, product_id=None),
+            take_rows(columns, rng.choice(n, min(per_kind, n), replace=False)),
+        ])
+        bad.note("products", "negative_amount", per_kind)
+        bad.note("products", "missing_required_value", per_kind)
+        bad.note("products", "duplicate", min(per_kind, n))
+    writers.write("products", products)
+    popularity = 1.0 / np.arange(1, n + 1) ** 0.8
+    return prices, popularity / popularity.sum()
+
+
+def generate_chunk(
+    settings: Settings,
+    writers: Writers,
+    bad: BadRows,
+    chunk_index: int,
+    first_contact: int,
+    contact_count: int,
+    first_order: int,
+    order_count: int,
+    first_event: int,
+    event_count: int,
+    product_prices: np.ndarray,
+    product_p: np.ndarray,
+) -> None:
+    rng = np.random.default_rng([settings.seed, 1, chunk_index])
+    n = contact_count
+    start, end = settings.start_ts, settings.end_ts
+    span = end - start
+
+    # --- contacts ---------------------------------------------------------
+    numbers = np.arange(first_contact, first_contact + n)
+    contact_id = ids("C", numbers, 8)
+    created = start + (rng.random(n) ** 1.3 * span * 0.97).astype(np.int64)
+    # lifetime: some churn early, some stay; engagement and buying stop at churn
+    lifetime = (rng.exponential(1.4, n) * 365 * SECONDS_PER_DAY).astype(np.int64)
+    active_until = np.minimum(created + lifetime, end)
+    updated = np.minimum(created + (rng.random(n) * (end - created)).astype(np.int64), end)
+    is_prospect = rng.random(n) < 0.35
+    spend_weight = np.where(is_prospect, 0.0, rng.pareto(1.6, n) + 0.2)
+    age_days = rng.integers(18 * 365, 80 * 365, n)
+    birth = np.datetime64(settings.end_date) - age_days.astype("timedelta64[D]")
+    has_birth = rng.random(n) < 0.6
+    country = rng.choice(len(COUNTRIES), n, p=COUNTRY_P)
+    first = rng.choice(FIRST_NAMES, n)
+    last = rng.choice(LAST_NAMES, n)
+    has_email = rng.random(n) < 0.93
+    email = pc.binary_join_element_wise(
+        pc.utf8_lower(text(first)), pa.scalar("."), pc.utf8_lower(contact_id), pa.scalar("@example.com"), ""
+    )
+    contacts = {
+        "contact_id": contact_id,
+        "email": pc.if_else(pa.array(has_email), email, pa.nulls(n, pa.string())),
+        "first_name": text(first),
+        "last_name": text(last),
+        "country_code": text(COUNTRIES[country]),
+        "city": text(CITIES[country]),
+        "gender": blank_to_null(text(rng.choice(GENDERS, n, p=GENDER_P))),
+        "birth_date": pc.if_else(pa.array(has_birth), text(np.datetime_as_string(birth, unit="D")), pa.nulls(n, pa.string())),
+        "created_at": iso_timestamps(created, rng),
+        "updated_at": iso_timestamps(updated, rng),
+        "subscription_status": text(rng.choice(SUBSCRIPTIONS, n, p=SUBSCRIPTION_P)),
+        "acquisition_channel": text(rng.choice(ACQUISITION, n, p=ACQUISITION_P)),
+    }
+    future = "2099-01-01T00:00:00"
+    bad_contacts = corrupt(
+        rng, contacts, bad, "contacts", "contact_id", "C",
+        [
+            ("missing_required_value", {"subscription_status": None}),
+            ("unparseable_timestamp", {"created_at": "31/02/2024 25:00"}),
+            ("unparseable_date", {"birth_date": "1990-02-30"}),
+            ("unknown_enumerated_value", {"subscription_status": "maybe_later"}),
+            ("invalid_code", {"country_code": "P1"}),
+            ("future_timestamp", {"created_at": future, "updated_at": future}),
+        ],
+        {"updated_at": "2000-01-01T00:00:00", "email": "old.address@example.com"},
+        chunk_index,
+    )
+    writers.write("contacts", concat([contacts, bad_contacts]) if bad_contacts else contacts)
+
+    # --- orders and lines ---------------------------------------------------
+    buyers_p = spend_weight / spend_weight.sum() if spend_weight.sum() > 0 else np.full(n, 1 / n)
+    per_contact = rng.multinomial(order_count, buyers_p) if order_count else np.zeros(n, dtype=np.int64)
+    owner = np.repeat(np.arange(n), per_contact)
+    m = len(owner)
+    ordered = seasonal_times(rng, created[owner], np.maximum(active_until[owner], created[owner]))
+    order_id = ids("O", np.arange(first_order, first_order + m) + 1, 9)
+    currency = rng.choice(len(CURRENCIES), m, p=CURRENCY_P)
+    lines_per_order = rng.choice([1, 2, 3, 4], m, p=[0.5, 0.28, 0.14, 0.08])
+    line_owner = np.repeat(np.arange(m), lines_per_order)
+    line_number = np.arange(len(line_owner)) - np.repeat(np.cumsum(lines_per_order) - lines_per_order, lines_per_order) + 1
+    product = rng.choice(len(product_prices), len(line_owner), p=product_p)
+    quantity = rng.choice([1, 2, 3, 4], len(line_owner), p=[0.7, 0.18, 0.08, 0.04])
+    unit_price = np.round(product_prices[product] * EUR_TO_CURRENCY[currency[line_owner]], 2)
+    line_discount = np.where(rng.random(len(line_owner)) < 0.1, np.round(unit_price * quantity * 0.1, 2), 0.0)
+    line_value = unit_price * quantity - line_discount
+    total = np.round(np.bincount(line_owner, weights=line_value, minlength=m), 2)
+    status = rng.choice(len(STATUSES), m, p=STATUS_P)
+    refunded = np.where(
+        STATUSES[status] == "refunded", total,
+        np.where((STATUSES[status] == "completed") & (rng.random(m) < 0.03), np.round(total * rng.random(m), 2), 0.0),
+    )
+    orders = {
+        "order_id": order_id,
+        "contact_id": pc.take(contact_id, pa.array(owner, pa.int64())),
+        "ordered_at": iso_timestamps(ordered, rng),
+        "status": text(STATUSES[status]),
+        "currency": text(CURRENCIES[currency]),
+        "total_amount": money(total),
+        "discount_amount": money(np.round(np.bincount(line_owner, weights=line_discount, minlength=m), 2)),
+        "shipping_amount": money(np.where(total < 50, 4.99, 0.0)),
+        "refunded_amount": money(refunded),
+        "channel": text(rng.choice(CHANNELS, m, p=CHANNEL_P)),
+    }
+    if m:
+        bad_orders = corrupt(
+            rng, orders, bad, "orders", "order_id", "O",
+            [
+                ("missing_required_value", {"contact_id": None}),
+                ("unparseable_timestamp", {"ordered_at": "yesterday"}),
+                ("unparseable_number", {"total_amount": "12,50"}),
+                ("unknown_enumerated_value", {"status": "shipped"}),
+                ("unknown_currency", {"currency": "XYZ"}),
+                ("negative_amount", {"total_amount": "-10.00", "refunded_amount": "0"}),
+                ("refund_exceeds_total", {"total_amount": "10.00", "refunded_amount": "99.00"}),
+                ("future_timestamp", {"ordered_at": future}),
+                ("unknown_contact", {"contact_id": "C-NOT-A-CONTACT"}),
+            ],
+            {"ordered_at": "2000-01-01T00:00:00", "status": "cancelled"},
+            chunk_index,
+        )
+        writers.write("orders", concat([orders, bad_orders]) if bad_orders else orders)
+        lines = {
+            "order_id": pc.take(order_id, pa.array(line_owner, pa.int64())),
+            "line_number": text(line_number),
+            "product_id": ids("P", product + 1, 6),
+            "quantity": text(quantity),
+            "unit_price": money(unit_price),
+            "discount_amount": money(line_discount),
+        }
+        per_kind = bad.count(len(line_owner))
+        line_extras = []
+        if per_kind:
+            picked = take_rows(lines, rng.integers(0, len(line_owner), per_kind))
+            for reason, changes in [
+                ("unknown_order", {"order_id": pc.binary_join_element_wise(pa.scalar("O-MISSING-"), picked["order_id"], "")}),
+                ("invalid_quantity", {"quantity": "0", "line_number": pa.array(["90"] * per_kind)}),
+                ("unparseable_number", {"unit_price": "abc", "line_number": pa.array(["91"] * per_kind)}),
+                ("negative_amount", {"unit_price": "-1.00", "line_number": pa.array(["92"] * per_kind)}),
+            ]:
+                line_extras.append(replace(picked, **changes))
+                bad.note("order_lines", reason, per_kind)
+            copies = take_rows(lines, rng.choice(len(line_owner), min(per_kind, len(line_owner)), replace=False))
+            line_extras.append(copies)
+            bad.note("order_lines", "duplicate", len(copies["order_id"]))
+        writers.write("order_lines", concat([lines, *line_extras]))
+
+    # --- events --------------------------------------------------------------
+    anonymous = int(round(event_count * 0.08))
+    known = event_count - anonymous
+    engagement = 0.4 + spend_weight * 1.5 + rng.gamma(1.0, 0.5, n)
+    per_contact_events = rng.multinomial(known, engagement / engagement.sum()) if known else np.zeros(n, dtype=np.int64)
+    event_owner = np.repeat(np.arange(n), per_contact_events)
+    # engagement fades after churn: events run to churn plus a short tail
+    tail = (rng.exponential(45, len(event_owner)) * SECONDS_PER_DAY).astype(np.int64)
+    event_end = np.minimum(active_until[event_owner] + tail, end)
+    occurred_known = seasonal_times(rng, created[event_owner], np.maximum(event_end, created[event_owner]))
+    occurred_anon = seasonal_times(rng, np.full(anonymous, start), np.full(anonymous, end))
+    occurred = np.concatenate([occurred_known, occurred_anon])
+    total_events = len(occurred)
+    event_type = rng.choice(len(EVENT_TYPES), total_events, p=EVENT_P)
+    event_type[known:] = rng.choice([5, 6, 7], anonymous, p=[0.7, 0.22, 0.08])
+    names = EVENT_TYPES[event_type]
+    is_web = np.isin(names, list(WEB_EVENTS))
+    is_email = ~is_web
+    null = pa.nulls(total_events, pa.string())
+    web = pa.array(is_web)
+    email = pa.array(is_email)
+    traffic = rng.choice(len(TRAFFIC), total_events, p=TRAFFIC_P)
+    has_utm = pa.array(is_web & (TRAFFIC[traffic] == "utm"))
+    event_product = ids("P", rng.choice(len(product_prices), total_events, p=product_p) + 1, 6)
+    events = {
+        "event_id": ids("E", np.arange(first_event, first_event + total_events) + 1, 10),
+        "contact_id": pa.concat_arrays([pc.take(contact_id, pa.array(event_owner, pa.int64())), pa.nulls(anonymous, pa.string())]),
+        "event_type": text(names),
+        "occurred_at": iso_timestamps(occurred, rng),
+        "campaign_id": pc.if_else(email, ids("CMP", rng.integers(1, 400, total_events), 4), null),
+        "url": pc.if_else(web, text(rng.choice(PAGES, total_events)), null),
+        "product_id": pc.if_else(pa.array(np.isin(names, ["product_view", "add_to_cart"])), event_product, null),
+        "duration_seconds": pc.if_else(web, text(rng.integers(0, 300, total_events)), null),
+        "traffic_source": pc.if_else(web, text(TRAFFIC[traffic]), null),
+        "utm_source": pc.if_else(has_utm, text(rng.choice(np.array(["newsletter", "facebook", "google"]), total_events)), null),
+        "utm_medium": pc.if_else(has_utm, text(rng.choice(np.array(["email", "cpc", "social"]), total_events)), null),
+        "utm_campaign": pc.if_else(has_utm, text(rng.choice(np.array(["spring_sale", "black_friday", "allergy_season"]), total_events)), null),
+        "session_id": pc.if_else(web, ids("S", rng.integers(0, max(total_events // 4, 1), total_events), 9), null),
+        "is_machine_open": pc.if_else(
+            pa.array(names == "email_open"), text(np.where(rng.random(total_events) < 0.25, "true", "false")), null
+        ),
+    }
+    if total_events:
+        bad_events = corrupt(
+            rng, events, bad, "events", "event_id", "E",
+            [
+                ("missing_required_value", {"event_type": None}),
+                ("unparseable_timestamp", {"occurred_at": "2024-13-45T00:00:00"}),
+                ("unknown_enumerated_value", {"event_type": "sms_sent"}),
+                ("unparseable_boolean", {"event_type": "email_open", "is_machine_open": "perhaps"}),
+                ("future_timestamp", {"occurred_at": future}),
+                ("unknown_contact", {"contact_id": "C-NOT-A-CONTACT"}),
+            ],
+            {"occurred_at": "2000-01-01T00:00:00"},
+            chunk_index,
+        )
+        writers.write("events", concat([events, bad_events]) if bad_events else events)
+
+    # --- tags -----------------------------------------------------------------
+    tag_count = rng.poisson(0.6, n).clip(0, len(TAGS))
+    tag_owner = np.repeat(np.arange(n), tag_count)
+    # distinct tags per contact: the first k of a random ordering of all tags
+    shuffled = np.argsort(rng.random((n, len(TAGS))), axis=1)
+    tag_index = shuffled[np.arange(len(TAGS))[None, :] < tag_count[:, None]]
+    tagged = np.minimum(created[tag_owner] + (rng.random(len(tag_owner)) * span * 0.3).astype(np.int64), end)
+    tags = {
+        "contact_id": pc.take(contact_id, pa.array(tag_owner, pa.int64())),
+        "tag": text(TAGS[tag_index]),
+        "tagged_at": iso_timestamps(tagged, rng),
+        "score": text(rng.integers(1, 100, len(tag_owner))),
+    }
+    per_kind = bad.count(len(tag_owner))
+    tag_extras = []
+    if per_kind:
+        picked = take_rows(tags, rng.integers(0, len(tag_owner), per_kind))
+        for reason, changes in [
+            ("unknown_contact", {"contact_id": "C-NOT-A-CONTACT"}),
+            ("missing_required_value", {"tag": None, "contact_id": pc.binary_join_element_wise(picked["contact_id"], pa.scalar("-T"), "")}),
+            ("unparseable_number", {"score": "high", "tag": "score_probe"}),
+        ]:
+            tag_extras.append(replace(picked, **changes))
+            bad.note("contact_tags", reason, per_kind)
+    if tag_owner.size:
+        writers.write("contact_tags", concat([tags, *tag_extras]))
+
+
+def generate(settings: Settings, progress: bool = True) -> dict[str, object]:
+    """Writes every entity and the manifest; returns the manifest."""
+    settings.out.mkdir(parents=True, exist_ok=True)
+    for entity in load_contract():
+        for extension in ("csv", "parquet"):
+            (settings.out / f"{entity}.{extension}").unlink(missing_ok=True)
+    started = time.monotonic()
+    writers = Writers(settings)
+    bad = BadRows(settings.bad_row_rate)
+    prices, product_p = generate_products(settings, writers, bad)
+    chunk_starts = np.arange(0, settings.contacts, settings.chunk_contacts)
+    chunk_ends = np.minimum(chunk_starts + settings.chunk_contacts, settings.contacts)
+    orders_per_chunk = split_evenly(settings.orders, chunk_ends, settings.contacts)
+    events_per_chunk = split_evenly(settings.events, chunk_ends, settings.contacts)
+    order_offsets = np.cumsum(orders_per_chunk) - orders_per_chunk
+    event_offsets = np.cumsum(events_per_chunk) - events_per_chunk
+    bar = tqdm(total=settings.contacts, unit="contacts", disable=not progress, file=sys.stderr)
+    for index, (first, last) in enumerate(zip(chunk_starts, chunk_ends, strict=True)):
+        generate_chunk(
+            settings, writers, bad, index, int(first) + 1, int(last - first),
+            int(order_offsets[index]), int(orders_per_chunk[index]),
+            int(event_offsets[index]), int(events_per_chunk[index]), prices, product_p,
+        )
+        bar.update(int(last - first))
+    bar.close()
+    writers.close()
+    manifest = {
+        "settings": {
+            "contacts": settings.contacts,
+            "orders": settings.orders,
+            "events": settings.events,
+            "products": settings.products,
+            "end_date": settings.end_date.isoformat(),
+            "years": settings.years,
+            "seed": settings.seed,
+            "bad_row_rate": settings.bad_row_rate,
+            "format": settings.file_format,
+        },
+        "rows_written": dict(sorted(writers.rows.items())),
+        "bad_rows_injected": [
+            {"entity": entity, "rejection_reason": reason, "rows": rows}
+            for (entity, reason), rows in sorted(bad.injected.items())
+        ],
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    (settings.out / "generation_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[Settings, bool]:
+    """The settings, and whether to hide the progress bar."""
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.generator",
+        description="Write deterministic sample raw data (contacts, orders, order_lines, products, events, contact_tags) in the raw-data contract.",
+    )
+    parser.add_argument("--out", type=Path, default=Path("data/raw"), help="directory to write to (default: data/raw)")
+    parser.add_argument("--contacts", type=int, default=10_000, help="number of good contacts (default: 10000)")
+    parser.add_argument("--orders", type=int, default=60_000, help="number of good orders (default: 60000)")
+    parser.add_argument("--events", type=int, default=400_000, help="number of good events, 8%% anonymous (default: 400000)")
+    parser.add_argument("--products", type=int, default=500, help="catalogue size (default: 500)")
+    parser.add_argument("--end-date", type=dt.date.fromisoformat, default=dt.datetime.now(dt.UTC).date(),
+                        help="last day of the data, YYYY-MM-DD (default: today in UTC)")
+    parser.add_argument("--years", type=float, default=3.0, help="years of history before the end date (default: 3)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    parser.add_argument("--bad-row-rate", type=float, default=0.001,
+                        help="bad rows of each kind per good row of an entity, at least one per chunk when > 0 (default: 0.001)")
+    parser.add_argument("--format", dest="file_format", choices=["csv", "parquet"], default="parquet",
+                        help="file format (default: parquet)")
+    parser.add_argument("--chunk-contacts", type=int, default=50_000,
+                        help="contacts per chunk; memory grows with it (default: 50000)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    for name in ("contacts", "products", "chunk_contacts"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("orders", "events"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name} must be 0 or more")
+    if not 0 <= args.bad_row_rate < 0.1:
+        parser.error("--bad-row-rate must be in [0, 0.1)")
+    settings = Settings(
+        contacts=args.contacts, orders=args.orders, events=args.events, products=args.products,
+        end_date=args.end_date, years=args.years, seed=args.seed, bad_row_rate=args.bad_row_rate,
+        chunk_contacts=args.chunk_contacts, file_format=args.file_format, out=args.out,
+    )
+    return settings, args.quiet
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings, quiet = parse_args(argv)
+    manifest = generate(settings, progress=not quiet)
+    rows = manifest["rows_written"]
+    injected = sum(item["rows"] for item in manifest["bad_rows_injected"])
+    print(
+        f"wrote {', '.join(f'{rows[k]:,} {k}' for k in rows)} to {settings.out} "
+        f"({settings.file_format}; {injected:,} bad rows injected) in {manifest['seconds']} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
