@@ -66,7 +66,9 @@ EVENT_P = np.array([0.33, 0.2, 0.06, 0.005, 0.002, 0.25, 0.11, 0.043])
 WEB_EVENTS = {"page_view", "product_view", "add_to_cart"}
 TRAFFIC = np.array(["utm", "referral", "search", "advert", "email", "direct"])
 TRAFFIC_P = np.array([0.15, 0.1, 0.3, 0.1, 0.15, 0.2])
-PAGES = np.array(["/", "/sale", "/new-in", "/category/allergy", "/category/skin-care", "/blog/spring-allergies", "/cart", "/account"])
+PAGES = np.array(
+    ["/", "/sale", "/new-in", "/category/allergy", "/category/skin-care", "/blog/spring-allergies", "/cart", "/account"]
+)
 CATEGORIES = {
     "Health": ["Allergy", "Vitamins", "First aid"],
     "Beauty": ["Skin care", "Hair care", "Make-up"],
@@ -210,9 +212,14 @@ def take_rows(columns: dict[str, pa.Array], indices: np.ndarray) -> dict[str, pa
     return {name: pc.take(array, picked) for name, array in columns.items()}
 
 
+def as_array(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Compute kernels may answer with a chunked array; writers and concat want one array."""
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def concat(parts: list[dict[str, pa.Array]]) -> dict[str, pa.Array]:
     parts = [part for part in parts if part and len(next(iter(part.values())))]
-    return {name: pa.concat_arrays([part[name] for part in parts]) for name in parts[0]}
+    return {name: pa.concat_arrays([as_array(part[name]) for part in parts]) for name in parts[0]}
 
 
 def replace(columns: dict[str, pa.Array], **values: object) -> dict[str, pa.Array]:
@@ -280,12 +287,14 @@ def generate_products(settings: Settings, writers: Writers, bad: BadRows) -> tup
     if per_kind:
         picked = take_rows(columns, rng.integers(0, n, per_kind))
         fresh = ids("PX", np.arange(per_kind), 6)
-        products = concat([
-            columns,
-            replace(picked, product_id=fresh, price="-5.00"),
-            replace(picked, product_id=None),
-            take_rows(columns, rng.choice(n, min(per_kind, n), replace=False)),
-        ])
+        products = concat(
+            [
+                columns,
+                replace(picked, product_id=fresh, price="-5.00"),
+                replace(picked, product_id=None),
+                take_rows(columns, rng.choice(n, min(per_kind, n), replace=False)),
+            ]
+        )
         bad.note("products", "negative_amount", per_kind)
         bad.note("products", "missing_required_value", per_kind)
         bad.note("products", "duplicate", min(per_kind, n))
@@ -349,7 +358,12 @@ def generate_chunk(
     }
     future = "2099-01-01T00:00:00"
     bad_contacts = corrupt(
-        rng, contacts, bad, "contacts", "contact_id", "C",
+        rng,
+        contacts,
+        bad,
+        "contacts",
+        "contact_id",
+        "C",
         [
             ("missing_required_value", {"subscription_status": None}),
             ("unparseable_timestamp", {"created_at": "31/02/2024 25:00"}),
@@ -382,7 +396,8 @@ def generate_chunk(
     total = np.round(np.bincount(line_owner, weights=line_value, minlength=m), 2)
     status = rng.choice(len(STATUSES), m, p=STATUS_P)
     refunded = np.where(
-        STATUSES[status] == "refunded", total,
+        STATUSES[status] == "refunded",
+        total,
         np.where((STATUSES[status] == "completed") & (rng.random(m) < 0.03), np.round(total * rng.random(m), 2), 0.0),
     )
     orders = {
@@ -399,7 +414,12 @@ def generate_chunk(
     }
     if m:
         bad_orders = corrupt(
-            rng, orders, bad, "orders", "order_id", "O",
+            rng,
+            orders,
+            bad,
+            "orders",
+            "order_id",
+            "O",
             [
                 ("missing_required_value", {"contact_id": None}),
                 ("unparseable_timestamp", {"ordered_at": "yesterday"}),
@@ -441,7 +461,7 @@ def generate_chunk(
         writers.write("order_lines", concat([lines, *line_extras]))
 
     # --- events --------------------------------------------------------------
-    anonymous = int(round(event_count * 0.08))
+    anonymous = round(event_count * 0.08)
     known = event_count - anonymous
     engagement = 0.4 + spend_weight * 1.5 + rng.gamma(1.0, 0.5, n)
     per_contact_events = rng.multinomial(known, engagement / engagement.sum()) if known else np.zeros(n, dtype=np.int64)
@@ -466,7 +486,9 @@ def generate_chunk(
     event_product = ids("P", rng.choice(len(product_prices), total_events, p=product_p) + 1, 6)
     events = {
         "event_id": ids("E", np.arange(first_event, first_event + total_events) + 1, 10),
-        "contact_id": pa.concat_arrays([pc.take(contact_id, pa.array(event_owner, pa.int64())), pa.nulls(anonymous, pa.string())]),
+        "contact_id": pa.concat_arrays(
+            [pc.take(contact_id, pa.array(event_owner, pa.int64())), pa.nulls(anonymous, pa.string())]
+        ),
         "event_type": text(names),
         "occurred_at": iso_timestamps(occurred, rng),
         "campaign_id": pc.if_else(email, ids("CMP", rng.integers(1, 400, total_events), 4), null),
@@ -476,7 +498,9 @@ def generate_chunk(
         "traffic_source": pc.if_else(web, text(TRAFFIC[traffic]), null),
         "utm_source": pc.if_else(has_utm, text(rng.choice(np.array(["newsletter", "facebook", "google"]), total_events)), null),
         "utm_medium": pc.if_else(has_utm, text(rng.choice(np.array(["email", "cpc", "social"]), total_events)), null),
-        "utm_campaign": pc.if_else(has_utm, text(rng.choice(np.array(["spring_sale", "black_friday", "allergy_season"]), total_events)), null),
+        "utm_campaign": pc.if_else(
+            has_utm, text(rng.choice(np.array(["spring_sale", "black_friday", "allergy_season"]), total_events)), null
+        ),
         "session_id": pc.if_else(web, ids("S", rng.integers(0, max(total_events // 4, 1), total_events), 9), null),
         "is_machine_open": pc.if_else(
             pa.array(names == "email_open"), text(np.where(rng.random(total_events) < 0.25, "true", "false")), null
@@ -484,7 +508,12 @@ def generate_chunk(
     }
     if total_events:
         bad_events = corrupt(
-            rng, events, bad, "events", "event_id", "E",
+            rng,
+            events,
+            bad,
+            "events",
+            "event_id",
+            "E",
             [
                 ("missing_required_value", {"event_type": None}),
                 ("unparseable_timestamp", {"occurred_at": "2024-13-45T00:00:00"}),
@@ -517,7 +546,10 @@ def generate_chunk(
         picked = take_rows(tags, rng.integers(0, len(tag_owner), per_kind))
         for reason, changes in [
             ("unknown_contact", {"contact_id": "C-NOT-A-CONTACT"}),
-            ("missing_required_value", {"tag": None, "contact_id": pc.binary_join_element_wise(picked["contact_id"], pa.scalar("-T"), "")}),
+            (
+                "missing_required_value",
+                {"tag": None, "contact_id": pc.binary_join_element_wise(picked["contact_id"], pa.scalar("-T"), "")},
+            ),
             ("unparseable_number", {"score": "high", "tag": "score_probe"}),
         ]:
             tag_extras.append(replace(picked, **changes))
@@ -545,9 +577,18 @@ def generate(settings: Settings, progress: bool = True) -> dict[str, object]:
     bar = tqdm(total=settings.contacts, unit="contacts", disable=not progress, file=sys.stderr)
     for index, (first, last) in enumerate(zip(chunk_starts, chunk_ends, strict=True)):
         generate_chunk(
-            settings, writers, bad, index, int(first) + 1, int(last - first),
-            int(order_offsets[index]), int(orders_per_chunk[index]),
-            int(event_offsets[index]), int(events_per_chunk[index]), prices, product_p,
+            settings,
+            writers,
+            bad,
+            index,
+            int(first) + 1,
+            int(last - first),
+            int(order_offsets[index]),
+            int(orders_per_chunk[index]),
+            int(event_offsets[index]),
+            int(events_per_chunk[index]),
+            prices,
+            product_p,
         )
         bar.update(int(last - first))
     bar.close()
@@ -579,23 +620,36 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, bool]:
     """The settings, and whether to hide the progress bar."""
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.generator",
-        description="Write deterministic sample raw data (contacts, orders, order_lines, products, events, contact_tags) in the raw-data contract.",
+        description=(
+            "Write deterministic sample raw data (contacts, orders, order_lines, products, events, contact_tags) "
+            "in the raw-data contract."
+        ),
     )
     parser.add_argument("--out", type=Path, default=Path("data/raw"), help="directory to write to (default: data/raw)")
     parser.add_argument("--contacts", type=int, default=10_000, help="number of good contacts (default: 10000)")
     parser.add_argument("--orders", type=int, default=60_000, help="number of good orders (default: 60000)")
     parser.add_argument("--events", type=int, default=400_000, help="number of good events, 8%% anonymous (default: 400000)")
     parser.add_argument("--products", type=int, default=500, help="catalogue size (default: 500)")
-    parser.add_argument("--end-date", type=dt.date.fromisoformat, default=dt.datetime.now(dt.UTC).date(),
-                        help="last day of the data, YYYY-MM-DD (default: today in UTC)")
+    parser.add_argument(
+        "--end-date",
+        type=dt.date.fromisoformat,
+        default=dt.datetime.now(dt.UTC).date(),
+        help="last day of the data, YYYY-MM-DD (default: today in UTC)",
+    )
     parser.add_argument("--years", type=float, default=3.0, help="years of history before the end date (default: 3)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
-    parser.add_argument("--bad-row-rate", type=float, default=0.001,
-                        help="bad rows of each kind per good row of an entity, at least one per chunk when > 0 (default: 0.001)")
-    parser.add_argument("--format", dest="file_format", choices=["csv", "parquet"], default="parquet",
-                        help="file format (default: parquet)")
-    parser.add_argument("--chunk-contacts", type=int, default=50_000,
-                        help="contacts per chunk; memory grows with it (default: 50000)")
+    parser.add_argument(
+        "--bad-row-rate",
+        type=float,
+        default=0.001,
+        help="bad rows of each kind per good row of an entity, at least one per chunk when > 0 (default: 0.001)",
+    )
+    parser.add_argument(
+        "--format", dest="file_format", choices=["csv", "parquet"], default="parquet", help="file format (default: parquet)"
+    )
+    parser.add_argument(
+        "--chunk-contacts", type=int, default=50_000, help="contacts per chunk; memory grows with it (default: 50000)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     for name in ("contacts", "products", "chunk_contacts"):
@@ -607,9 +661,17 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, bool]:
     if not 0 <= args.bad_row_rate < 0.1:
         parser.error("--bad-row-rate must be in [0, 0.1)")
     settings = Settings(
-        contacts=args.contacts, orders=args.orders, events=args.events, products=args.products,
-        end_date=args.end_date, years=args.years, seed=args.seed, bad_row_rate=args.bad_row_rate,
-        chunk_contacts=args.chunk_contacts, file_format=args.file_format, out=args.out,
+        contacts=args.contacts,
+        orders=args.orders,
+        events=args.events,
+        products=args.products,
+        end_date=args.end_date,
+        years=args.years,
+        seed=args.seed,
+        bad_row_rate=args.bad_row_rate,
+        chunk_contacts=args.chunk_contacts,
+        file_format=args.file_format,
+        out=args.out,
     )
     return settings, args.quiet
 

@@ -77,7 +77,9 @@ final as (
         order_id,
         line_number,
         product_id,
-        cast(quantity_value as {{ dbt.type_bigint() }}) as quantity,
+        case
+            when quantity_value = floor(quantity_value) then cast(quantity_value as {{ dbt.type_bigint() }})
+        end as quantity,
         unit_price,
         coalesce(original_discount_amount, 0) as discount_amount,
         rejection_reason,

@@ -1,0 +1,99 @@
+# The two commands: `make run` and `make test`. Every target honours
+# RAW_DATA_DIR, DUCKDB_PATH and AS_OF_DATE from the environment.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+
+RAW_DATA_DIR ?= data/raw
+DUCKDB_PATH ?= warehouse/customer_segments.duckdb
+AS_OF_DATE ?=
+override RAW_DATA_DIR := $(abspath $(RAW_DATA_DIR))
+override DUCKDB_PATH := $(abspath $(DUCKDB_PATH))
+export RAW_DATA_DIR DUCKDB_PATH
+
+# Telemetry off everywhere; dbt reads the project's own profile.
+export DBT_PROFILES_DIR := $(CURDIR)/profiles
+export DBT_PROJECT_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+DBT_VARS := $(if $(strip $(AS_OF_DATE)),--vars '{as_of_date: "$(strip $(AS_OF_DATE))"}',)
+
+# Size of the sample data `make run` generates when RAW_DATA_DIR has none.
+SAMPLE_ARGS ?= --contacts 10000 --orders 60000 --events 400000
+
+.PHONY: help install data build run summary test test-python test-build lint lint-sql lint-python load docs benchmark lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies (once)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+data: install ## Generate sample raw data into RAW_DATA_DIR unless it already has contacts
+	@if ls $(RAW_DATA_DIR)/contacts.csv $(RAW_DATA_DIR)/contacts.parquet >/dev/null 2>&1; then \
+		echo "Raw data found in $(RAW_DATA_DIR); not generating."; \
+	else \
+		echo "No raw data in $(RAW_DATA_DIR); generating sample data."; \
+		$(BIN)/python -m orchestration.generator --out $(RAW_DATA_DIR) $(SAMPLE_ARGS); \
+	fi
+
+build: install ## dbt build (seeds, models, unit and data tests) on DuckDB
+	@mkdir -p $(dir $(DUCKDB_PATH))
+	$(BIN)/dbt build $(DBT_VARS)
+
+summary: install ## Print rows per mart and rows rejected per reason
+	@$(BIN)/python -m orchestration.summary
+
+run: install data build summary ## Install, generate sample data if none, build, summarise
+
+load: install ## Load RAW_DATA_DIR into raw.* tables (then build with raw_source_mode: tables)
+	$(BIN)/python -m orchestration.loader
+
+docs: install ## Generate the dbt docs site into target/ and say how to serve it
+	@mkdir -p $(dir $(DUCKDB_PATH))
+	$(BIN)/dbt docs generate $(DBT_VARS)
+	@echo "Open it with: $(BIN)/dbt docs serve --profiles-dir profiles"
+
+test: install lint-python test-python test-build lint-sql ## Everything CI runs
+
+lint-python: install
+	$(BIN)/ruff check orchestration tests_py
+
+test-python: install ## pytest: generator, loader, and end-to-end builds on generated data
+	$(BIN)/pytest
+
+test-build: install ## dbt build on a small generated dataset in a temporary directory
+	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	$(BIN)/python -m orchestration.generator --out $$work/raw --contacts 3000 --orders 18000 --events 120000 \
+		--end-date 2026-06-30 --quiet --format csv; \
+	RAW_DATA_DIR=$$work/raw DUCKDB_PATH=$$work/test.duckdb $(BIN)/dbt build --vars '{as_of_date: "2026-06-30"}'; \
+	DUCKDB_PATH=$$work/test.duckdb $(BIN)/python -m orchestration.summary
+
+lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (dbt templater)
+	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	DUCKDB_PATH=$$work/lint.duckdb $(BIN)/sqlfluff lint models tests --processes 2
+
+lint: lint-python lint-sql ## All linters
+
+benchmark: install ## Generate and build at a stated scale: make benchmark SCALE=large (see BENCHMARKS.md)
+	$(BIN)/python -m orchestration.benchmark --scale $(or $(SCALE),small)
+
+lock: ## Re-resolve requirements.lock from pyproject.toml in a clean venv
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet ".[dev]"
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^customer-segments' > requirements.lock
+	rm -rf .lock-venv
+
+clean: ## Remove dbt artefacts (not the warehouse or the data)
+	rm -rf target logs dbt_packages

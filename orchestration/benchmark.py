@@ -1,0 +1,134 @@
+"""Benchmarks at stated scales: generate the sample data, then `dbt build` it.
+
+Each step runs as its own process; the wall time and the peak resident memory
+of that process tree are measured and written to
+`benchmarks/out/<scale>.json`, with a Markdown row for BENCHMARKS.md.
+Timings are measurements of this machine, not tests: nothing here asserts speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SCALES = {
+    "small": {"contacts": 10_000, "orders": 100_000, "events": 1_000_000},
+    "medium": {"contacts": 100_000, "orders": 1_000_000, "events": 10_000_000},
+    "large": {"contacts": 1_000_000, "orders": 10_000_000, "events": 100_000_000},
+}
+
+
+def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Runs the command in a child that reports its own children's peak RSS, so
+    each step's memory is its own."""
+    probe = (
+        "import resource, subprocess, sys, time; started = time.monotonic(); "
+        "code = subprocess.call(sys.argv[1:]); "
+        "print('BENCH', code, round(time.monotonic() - started, 1), "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", probe, *command], env=env, cwd=PROJECT_DIR, stderr=subprocess.PIPE, text=True, check=False
+    )
+    lines = process.stderr.splitlines()
+    sys.stderr.write("\n".join(line for line in lines if not line.startswith("BENCH")) + "\n")
+    _, code, seconds, max_rss_kb = next(line for line in lines if line.startswith("BENCH")).split()
+    if int(code) != 0:
+        raise SystemExit(f"benchmark: step failed with exit code {code}: {' '.join(command)}")
+    return {"seconds": float(seconds), "peak_rss_gib": round(int(max_rss_kb) / 1024 / 1024, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.benchmark", description=__doc__)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small", help="data size (default: small)")
+    parser.add_argument("--steps", default="generate,build", help="comma-separated: generate, build (default: both)")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=Path(os.environ.get("BENCHMARK_DIR", "/tmp/customer_segments_benchmark")),
+        help="where data and the warehouse go (default: $BENCHMARK_DIR or /tmp/customer_segments_benchmark)",
+    )
+    parser.add_argument("--end-date", default="2026-11-25", help="last day of the generated data and the as-of date")
+    args = parser.parse_args(argv)
+    scale = SCALES[args.scale]
+    steps = [step.strip() for step in args.steps.split(",") if step.strip()]
+    unknown = set(steps) - {"generate", "build"}
+    if unknown:
+        parser.error(f"unknown steps {sorted(unknown)}; choose from generate, build")
+    work = args.work_dir / args.scale
+    raw = work / "raw"
+    database = work / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "RAW_DATA_DIR": str(raw),
+        "DUCKDB_PATH": str(database),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    bin_dir = Path(sys.executable).parent
+    results: dict[str, object] = {
+        "scale": args.scale,
+        **scale,
+        "date": dt.date.today().isoformat(),
+        "cpus": os.cpu_count(),
+        "memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", "8GB"),
+    }
+    if "generate" in steps:
+        results["generate"] = measured(
+            [
+                sys.executable,
+                "-m",
+                "orchestration.generator",
+                "--out",
+                str(raw),
+                "--quiet",
+                "--end-date",
+                args.end_date,
+                "--contacts",
+                str(scale["contacts"]),
+                "--orders",
+                str(scale["orders"]),
+                "--events",
+                str(scale["events"]),
+            ],
+            env,
+        )
+        results["raw_bytes"] = sum(path.stat().st_size for path in raw.glob("*.parquet"))
+    if "build" in steps:
+        database.unlink(missing_ok=True)
+        results["build"] = measured(
+            [
+                str(bin_dir / "dbt"),
+                "build",
+                "--vars",
+                f"{{as_of_date: '{args.end_date}'}}",
+                "--target-path",
+                str(work / "target"),
+                "--log-path",
+                str(work / "logs"),
+            ],
+            env,
+        )
+        results["warehouse_bytes"] = database.stat().st_size
+    out = PROJECT_DIR / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{args.scale}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2))
+    generate = results.get("generate", {})
+    build = results.get("build", {})
+    print(
+        f"| {args.scale} | {scale['contacts']:,} / {scale['orders']:,} / {scale['events']:,} "
+        f"| {generate.get('seconds', '-')} s, {generate.get('peak_rss_gib', '-')} GiB "
+        f"| {build.get('seconds', '-')} s, {build.get('peak_rss_gib', '-')} GiB |"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""Load raw files into tables in the `raw` schema of the warehouse.
+
+What loading tools (Fivetran, Airbyte, a COPY script) produce on a server
+warehouse: one text-typed table per contract entity. Then build with
+`--vars '{raw_source_mode: tables}'` and dbt reads these tables instead of the
+files. The rules are those of the dbt hook that reads files directly: a
+missing optional file gives an empty table, a missing optional column a null
+column, and a missing required file or column stops with a message naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.raw_contract import Entity, load_contract
+
+
+class RawDataError(Exception):
+    """The raw files break the contract; the message names the file and column."""
+
+
+@dataclass(frozen=True)
+class RawFile:
+    path: Path
+    file_format: str
+
+
+def find_file(directory: Path, entity: Entity) -> RawFile | None:
+    found = [
+        RawFile(directory / f"{entity.name}.{ext}", ext)
+        for ext in ("parquet", "csv")
+        if (directory / f"{entity.name}.{ext}").is_file()
+    ]
+    if len(found) > 1:
+        raise RawDataError(
+            f"raw data: both {entity.name}.parquet and {entity.name}.csv are in RAW_DATA_DIR={directory}; keep one"
+        )
+    if not found:
+        if entity.required_file:
+            raise RawDataError(
+                f"raw data: required file {entity.name}.csv (or {entity.name}.parquet) not found in RAW_DATA_DIR={directory}"
+            )
+        return None
+    return found[0]
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def reader_sql(raw_file: RawFile) -> str:
+    if raw_file.file_format == "csv":
+        return f"read_csv({quote_literal(str(raw_file.path))}, header = true, all_varchar = true)"
+    return f"read_parquet({quote_literal(str(raw_file.path))})"
+
+
+def select_list(connection: duckdb.DuckDBPyConnection, entity: Entity, raw_file: RawFile | None) -> str:
+    """Every contract column as text, in contract order."""
+    if raw_file is None:
+        return ", ".join(f"cast(null as varchar) as {quote_identifier(c)}" for c in entity.column_names)
+    described = connection.execute(f"describe select * from {reader_sql(raw_file)}").fetchall()
+    present: dict[str, str] = {}
+    for row in described:
+        key = row[0].strip().lower()
+        if key in present:
+            raise RawDataError(f"raw data: file {raw_file.path} has column '{key}' more than once")
+        present[key] = row[0]
+    parts = []
+    for column in entity.columns:
+        if column.name in present:
+            parts.append(f"cast({quote_identifier(present[column.name])} as varchar) as {quote_identifier(column.name)}")
+        elif column.required:
+            raise RawDataError(f"raw data: file {raw_file.path} is missing required column '{column.name}'")
+        else:
+            parts.append(f"cast(null as varchar) as {quote_identifier(column.name)}")
+    return ", ".join(parts)
+
+
+def load_duckdb(database: Path, directory: Path, schema: str = "raw") -> dict[str, int]:
+    """Loads every contract entity into `schema` of the DuckDB file; returns rows per entity.
+    Checks every file before writing anything, so a bad file leaves the warehouse as it was."""
+    contract = load_contract()
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("set TimeZone = 'UTC'")
+        plans = []
+        for entity in contract.values():
+            raw_file = find_file(directory, entity)
+            plans.append((entity, raw_file, select_list(connection, entity, raw_file)))
+        connection.execute(f"create schema if not exists {quote_identifier(schema)}")
+        rows: dict[str, int] = {}
+        connection.execute("begin transaction")
+        for entity, raw_file, columns in plans:
+            table = f"{quote_identifier(schema)}.{quote_identifier(entity.name)}"
+            source = f" from {reader_sql(raw_file)}" if raw_file else " where 1 = 0"
+            connection.execute(f"create or replace table {table} as select {columns}{source}")
+            rows[entity.name] = connection.execute(f"select count(*) from {table}").fetchone()[0]
+        connection.execute("commit")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.loader",
+        description="Load the raw files in RAW_DATA_DIR into text-typed tables in the raw schema of the target warehouse.",
+    )
+    parser.add_argument(
+        "--raw-data-dir",
+        type=Path,
+        default=Path(os.environ.get("RAW_DATA_DIR", "data/raw")),
+        help="directory of <entity>.csv / <entity>.parquet files (default: $RAW_DATA_DIR or data/raw)",
+    )
+    parser.add_argument(
+        "--target",
+        default=os.environ.get("DBT_TARGET", "duckdb"),
+        help="profile target to load into (default: $DBT_TARGET or duckdb)",
+    )
+    parser.add_argument(
+        "--duckdb-path",
+        type=Path,
+        default=Path(os.environ.get("DUCKDB_PATH", "warehouse/customer_segments.duckdb")),
+        help="DuckDB file for the duckdb target (default: $DUCKDB_PATH or warehouse/customer_segments.duckdb)",
+    )
+    parser.add_argument("--schema", default="raw", help="schema to load into (default: raw; dbt var raw_schema must match)")
+    args = parser.parse_args(argv)
+    if args.target != "duckdb":
+        print(f"loader: target '{args.target}' is not supported yet; supported targets: duckdb", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        rows = load_duckdb(args.duckdb_path, args.raw_data_dir, args.schema)
+    except RawDataError as error:
+        print(error, file=sys.stderr)
+        return 2
+    for entity, count in rows.items():
+        print(f"loaded {count:>12,} rows into {args.schema}.{entity}")
+    print(f"loaded {len(rows)} tables into {args.duckdb_path} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

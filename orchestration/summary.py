@@ -1,0 +1,62 @@
+"""Print what a build produced: rows per mart and rows rejected per reason."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+
+def summarise(database: Path) -> str:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        marts = connection.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts' and table_type = 'BASE TABLE' order by table_name"
+        ).fetchall()
+        lines = [f"Warehouse {database}"]
+        as_of = connection.execute("select max(as_of_date) from marts.dim_contacts").fetchone()[0]
+        lines.append(f"As of {as_of}")
+        lines.append("")
+        lines.append("Rows per mart")
+        for (table,) in marts:
+            count = connection.execute(f'select count(*) from marts."{table}"').fetchone()[0]
+            lines.append(f"  {table:<28} {count:>14,}")
+        lines.append("")
+        lines.append("Raw rows: read = staged + rejected")
+        for entity, raw, staged, rejected, ok in connection.execute(
+            "select entity, raw_rows, staged_rows, rejected_rows, is_reconciled from marts.raw_row_counts order by entity"
+        ).fetchall():
+            lines.append(f"  {entity:<14} {raw:>14,} = {staged:>14,} + {rejected:>10,}  {'ok' if ok else 'MISMATCH'}")
+        lines.append("")
+        rejected = connection.execute(
+            "select entity, rejection_reason, count(*) from marts.rejected_rows group by all order by entity, rejection_reason"
+        ).fetchall()
+        lines.append("Rows rejected per reason (see marts.rejected_rows)")
+        if not rejected:
+            lines.append("  none")
+        for entity, reason, count in rejected:
+            lines.append(f"  {entity:<14} {reason:<26} {count:>10,}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.summary", description=__doc__)
+    parser.add_argument(
+        "--duckdb-path",
+        type=Path,
+        default=Path(os.environ.get("DUCKDB_PATH", "warehouse/customer_segments.duckdb")),
+        help="DuckDB file to read (default: $DUCKDB_PATH or warehouse/customer_segments.duckdb)",
+    )
+    args = parser.parse_args(argv)
+    if not args.duckdb_path.is_file():
+        print(f"summary: no warehouse at {args.duckdb_path}; run `make run` first", file=sys.stderr)
+        return 2
+    print(summarise(args.duckdb_path))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
