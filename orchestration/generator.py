@@ -267,6 +267,31 @@ def corrupt(
     return concat(extras)
 
 
+def allocate_orders(rng: np.random.Generator, order_count: int, spend_weight: np.ndarray) -> np.ndarray:
+    """Orders per contact, summing exactly to order_count: prospects get none,
+    about 45% of buyers exactly one, and repeat buyers at least two, the rest
+    spread by their (Pareto) spend weight, so a few buy very often."""
+    n = len(spend_weight)
+    buyers = np.flatnonzero(spend_weight > 0)
+    if order_count == 0 or len(buyers) == 0:
+        per_contact = np.zeros(n, dtype=np.int64)
+        if order_count:
+            per_contact += rng.multinomial(order_count, np.full(n, 1 / n))
+        return per_contact
+    one_timer = rng.random(len(buyers)) < 0.45
+    repeaters = buyers[~one_timer]
+    floor = len(buyers) - len(repeaters) + 2 * len(repeaters)
+    per_contact = np.zeros(n, dtype=np.int64)
+    if order_count < floor or len(repeaters) == 0:
+        weights = spend_weight[buyers] / spend_weight[buyers].sum()
+        per_contact[buyers] = rng.multinomial(order_count, weights)
+        return per_contact
+    per_contact[buyers[one_timer]] = 1
+    weights = spend_weight[repeaters] / spend_weight[repeaters].sum()
+    per_contact[repeaters] = 2 + rng.multinomial(order_count - floor, weights)
+    return per_contact
+
+
 def generate_products(settings: Settings, writers: Writers, bad: BadRows) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng([settings.seed, 0])
     n = settings.products
@@ -378,8 +403,7 @@ def generate_chunk(
     writers.write("contacts", concat([contacts, bad_contacts]) if bad_contacts else contacts)
 
     # --- orders and lines ---------------------------------------------------
-    buyers_p = spend_weight / spend_weight.sum() if spend_weight.sum() > 0 else np.full(n, 1 / n)
-    per_contact = rng.multinomial(order_count, buyers_p) if order_count else np.zeros(n, dtype=np.int64)
+    per_contact = allocate_orders(rng, order_count, spend_weight)
     owner = np.repeat(np.arange(n), per_contact)
     m = len(owner)
     ordered = seasonal_times(rng, created[owner], np.maximum(active_until[owner], created[owner]))

@@ -1,0 +1,98 @@
+"""Shared helpers: every build uses its own raw directory, DuckDB file, dbt
+target and log path under pytest's tmp_path, never the developer's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BIN_DIR = Path(sys.executable).parent
+
+
+@dataclass
+class DbtResult:
+    returncode: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass
+class Workspace:
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "RAW_DATA_DIR": str(self.raw),
+            "DUCKDB_PATH": str(self.database),
+            "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_THREADS": "2",
+        }
+
+    def dbt(self, *args: str, vars: dict[str, object] | None = None, select: str | None = None) -> DbtResult:
+        command = [str(BIN_DIR / "dbt"), *args, "--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs")]
+        if vars:
+            rendered = ", ".join(f"{key}: {value!r}" if isinstance(value, str) else f"{key}: {str(value).lower()}" for key, value in vars.items())
+            command += ["--vars", "{" + rendered + "}"]
+        if select:
+            command += ["--select", select]
+        process = subprocess.run(command, cwd=PROJECT_DIR, env=self.env(), capture_output=True, text=True, check=False)
+        return DbtResult(process.returncode, process.stdout + process.stderr)
+
+    def build(self, **kwargs: object) -> DbtResult:
+        result = self.dbt("build", **kwargs)  # type: ignore[arg-type]
+        assert result.ok, result.output[-6000:]
+        return result
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.execute(sql).df()
+
+    def generate(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "orchestration.generator", "--out", str(self.raw), "--quiet", *args],
+            cwd=PROJECT_DIR,
+            check=True,
+            capture_output=True,
+        )
+
+    def write_csv(self, entity: str, frame: pd.DataFrame) -> None:
+        self.raw.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(self.raw / f"{entity}.csv", index=False)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    (tmp_path / "raw").mkdir()
+    return Workspace(tmp_path)
+
+
+@pytest.fixture
+def make_workspace(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Workspace]:
+    def make(name: str) -> Workspace:
+        root = tmp_path_factory.mktemp(name)
+        (root / "raw").mkdir()
+        return Workspace(root)
+
+    return make
