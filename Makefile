@@ -37,7 +37,6 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies (once)
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 data: install ## Generate sample raw data into RAW_DATA_DIR unless it already has contacts

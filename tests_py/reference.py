@@ -1,0 +1,136 @@
+"""An independent computation of the documented definitions, in pandas, from
+the raw files: which rows are clean, and each contact's valid-order history as
+of a date. It shares no code with the dbt models; the tests require the two to
+agree exactly on generated data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pandas as pd
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CONTACT_STATUSES = {"subscribed", "unsubscribed", "never_subscribed", "bounced", "complained"}
+ORDER_STATUSES = {"completed", "cancelled", "refunded"}
+CHANNELS = {"web", "app", "store", "marketplace", "phone"}
+EVENT_TYPES = {"email_sent", "email_open", "email_click", "email_bounce", "email_unsubscribe", "page_view", "product_view", "add_to_cart"}
+TRAFFIC = {"utm", "referral", "search", "advert", "email", "direct"}
+BOOLEANS = {"true", "t", "1", "yes", "y", "false", "f", "0", "no", "n"}
+
+
+def read(raw: Path, entity: str) -> pd.DataFrame:
+    csv, parquet = raw / f"{entity}.csv", raw / f"{entity}.parquet"
+    frame = pd.read_parquet(parquet) if parquet.exists() else pd.read_csv(csv, dtype=str, keep_default_na=False)
+    frame = frame.astype(object).where(frame.notna(), None)
+    return frame.map(lambda value: None if value is None or str(value).strip() == "" else str(value).strip())
+
+
+def timestamps(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+
+
+def numbers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce")
+
+
+def unparseable(raw: pd.Series, parsed: pd.Series) -> pd.Series:
+    return raw.notna() & parsed.isna()
+
+
+def newest(frame: pd.DataFrame, key: str, by: str) -> pd.DataFrame:
+    return frame.sort_values(by, ascending=False, na_position="last", kind="stable").drop_duplicates(key, keep="first")
+
+
+def clean_contacts(raw: Path, now: pd.Timestamp) -> pd.DataFrame:
+    c = read(raw, "contacts")
+    created, updated = timestamps(c.created_at), timestamps(c.updated_at)
+    birth = pd.to_datetime(c.birth_date, format="%Y-%m-%d", errors="coerce")
+    country = c.country_code.str.upper()
+    status = c.subscription_status.str.lower()
+    bad = (
+        c.contact_id.isna() | c.created_at.isna() | c.subscription_status.isna()
+        | unparseable(c.created_at, created) | unparseable(c.updated_at, updated) | unparseable(c.birth_date, birth)
+        | ~status.isin(CONTACT_STATUSES)
+        | (country.notna() & ~country.fillna("").str.fullmatch(r"[A-Z]{2}"))
+        | (created > now) | (updated > now) | (birth > now.tz_localize(None))
+    )
+    good = c[~bad].assign(created=created[~bad], updated=updated[~bad])
+    return newest(good, "contact_id", "updated")
+
+
+def clean_orders(raw: Path, now: pd.Timestamp, contacts: set[str], rates: dict[str, Decimal], reporting: str) -> pd.DataFrame:
+    o = read(raw, "orders")
+    ordered = timestamps(o.ordered_at)
+    amounts = {name: numbers(o[name]) for name in ("total_amount", "discount_amount", "shipping_amount", "refunded_amount")}
+    currency = o.currency.str.upper()
+    bad = (
+        o.order_id.isna() | o.contact_id.isna() | o.ordered_at.isna() | o.status.isna() | o.currency.isna() | o.total_amount.isna()
+        | unparseable(o.ordered_at, ordered)
+        | pd.concat([unparseable(o[name], parsed) for name, parsed in amounts.items()], axis=1).any(axis=1)
+        | ~o.status.str.lower().isin(ORDER_STATUSES)
+        | (o.channel.notna() & ~o.channel.fillna("").str.lower().isin(CHANNELS))
+        | ~currency.isin(rates)
+        | pd.concat([parsed < 0 for parsed in amounts.values()], axis=1).any(axis=1)
+        | (amounts["refunded_amount"] > amounts["total_amount"])
+        | (ordered > now)
+        | ~o.contact_id.isin(contacts)
+    )
+    good = o[~bad].assign(ordered=ordered[~bad], status=o.status[~bad].str.lower(), currency=currency[~bad])
+    good = newest(good, "order_id", "ordered")
+
+    def convert(amount: str | None, code: str) -> Decimal:
+        rate = (rates[code] / rates[reporting]).quantize(Decimal("0.00000001"), ROUND_HALF_UP)
+        value = Decimal(amount or "0").quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return (value * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    good["net_revenue"] = [
+        convert(total, code) - convert(refunded, code)
+        for total, refunded, code in zip(good.total_amount, good.refunded_amount, good.currency, strict=True)
+    ]
+    return good
+
+
+def clean_event_days(raw: Path, now: pd.Timestamp, contacts: set[str], zone: str) -> pd.DataFrame:
+    e = read(raw, "events")
+    occurred = timestamps(e.occurred_at)
+    duration = numbers(e.duration_seconds)
+    bad = (
+        e.event_id.isna() | e.event_type.isna() | e.occurred_at.isna()
+        | unparseable(e.occurred_at, occurred) | unparseable(e.duration_seconds, duration)
+        | (e.is_machine_open.notna() & ~e.is_machine_open.fillna("").str.lower().isin(BOOLEANS))
+        | ~e.event_type.str.lower().isin(EVENT_TYPES)
+        | (e.traffic_source.notna() & ~e.traffic_source.fillna("").str.lower().isin(TRAFFIC))
+        | (duration < 0) | (occurred > now)
+        | (e.contact_id.notna() & ~e.contact_id.isin(contacts))
+    )
+    good = newest(e[~bad].assign(occurred=occurred[~bad]), "event_id", "occurred")
+    return pd.DataFrame({"contact_id": good.contact_id, "day": good.occurred.dt.tz_convert(zone).dt.date}).dropna()
+
+
+def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reporting: str = "EUR") -> pd.DataFrame:
+    """One row per contact existing as of the date: valid orders, net revenue,
+    first and last valid order days, from the README's definitions."""
+    now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    rates_frame = pd.read_csv(PROJECT_DIR / "seeds/currency_rates.csv", dtype=str)
+    rates = {code: Decimal(value) for code, value in zip(rates_frame.currency_code, rates_frame.value_in_base_currency, strict=True)}
+    contacts = clean_contacts(raw, now)
+    known = set(contacts.contact_id)
+    orders = clean_orders(raw, now, known, rates, reporting)
+    orders["day"] = orders.ordered.dt.tz_convert(zone).dt.date
+    orders = orders[orders.day <= as_of]
+    events = clean_event_days(raw, now, known, zone)
+    created = pd.DataFrame({"contact_id": contacts.contact_id, "day": contacts.created.dt.tz_convert(zone).dt.date})
+    evidence = pd.concat([created, orders[["contact_id", "day"]], events])
+    existing = set(evidence[evidence.day <= as_of].contact_id)
+    valid = orders[(orders.status == "completed") & (orders.net_revenue > 0)]
+    history = valid.groupby("contact_id").agg(
+        valid_orders=("order_id", "size"), net_revenue=("net_revenue", "sum"),
+        first_valid_order_date=("day", "min"), last_valid_order_date=("day", "max"),
+    )
+    result = pd.DataFrame(index=sorted(existing)).join(history)
+    result["valid_orders"] = result.valid_orders.fillna(0).astype(int)
+    result["net_revenue"] = [value if isinstance(value, Decimal) else Decimal("0.00") for value in result.net_revenue]
+    result.index.name = "contact_id"
+    return result

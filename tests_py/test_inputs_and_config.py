@@ -1,0 +1,83 @@
+"""Missing files and columns, and bad configuration, stop the build with a
+message that names what is wrong; missing optional inputs work as empty."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import Workspace
+
+pytestmark = pytest.mark.build
+
+CONTACTS = pd.DataFrame({"contact_id": ["c1", "c2"], "created_at": ["2024-01-01", "2024-01-02"], "subscription_status": ["subscribed", "bounced"]})
+ORDERS = pd.DataFrame(
+    {"order_id": ["o1"], "contact_id": ["c1"], "ordered_at": ["2024-02-01"], "status": ["completed"], "currency": ["EUR"], "total_amount": ["12.50"]}
+)
+
+
+def test_missing_required_file_names_it(workspace: Workspace) -> None:
+    workspace.write_csv("contacts", CONTACTS)
+    result = workspace.dbt("build")
+    assert not result.ok
+    assert "required file orders.csv (or orders.parquet) not found in RAW_DATA_DIR=" in result.output
+
+
+def test_missing_required_column_names_the_file_and_column(workspace: Workspace) -> None:
+    workspace.write_csv("contacts", CONTACTS.drop(columns=["created_at"]))
+    workspace.write_csv("orders", ORDERS)
+    result = workspace.dbt("build")
+    assert not result.ok
+    assert "contacts.csv is missing required column 'created_at'" in result.output
+
+
+def test_optional_file_with_a_missing_required_column_is_named(workspace: Workspace) -> None:
+    workspace.write_csv("contacts", CONTACTS)
+    workspace.write_csv("orders", ORDERS)
+    workspace.write_csv("events", pd.DataFrame({"event_id": ["e1"], "occurred_at": ["2024-01-01"]}))
+    result = workspace.dbt("build")
+    assert not result.ok
+    assert "events.csv is missing required column 'event_type'" in result.output
+
+
+def test_two_files_for_one_entity_are_refused(workspace: Workspace) -> None:
+    workspace.write_csv("contacts", CONTACTS)
+    CONTACTS.to_parquet(workspace.raw / "contacts.parquet")
+    workspace.write_csv("orders", ORDERS)
+    result = workspace.dbt("build")
+    assert not result.ok
+    assert "both contacts.parquet and contacts.csv" in result.output
+
+
+def test_only_required_files_and_columns_build_with_empty_optional_data(workspace: Workspace) -> None:
+    workspace.write_csv("contacts", CONTACTS)
+    workspace.write_csv("orders", ORDERS)
+    workspace.build(vars={"as_of_date": "2024-12-31"})
+    contacts = workspace.query("select * from marts.dim_contacts order by contact_id")
+    assert contacts.contact_id.tolist() == ["c1", "c2"]
+    assert contacts.email.isna().all() and not contacts.has_email.any()
+    assert contacts.is_customer.tolist() == [True, False]
+    assert float(contacts.net_revenue.iloc[0]) == 12.5
+    order = workspace.query("select * from marts.fct_orders").iloc[0]
+    assert order.line_count == 0 and pd.isna(order.units)
+    for empty in ("fct_engagement_events", "fct_order_lines", "dim_products", "rejected_rows"):
+        assert workspace.query(f"select count(*) as n from marts.{empty}").n.item() == 0
+
+
+@pytest.mark.parametrize(
+    ("build_vars", "message"),
+    [
+        ({"as_of_date": "2024-02-30"}, "var as_of_date: '2024-02-30' is not a calendar date"),
+        ({"as_of_date": "30/06/2024"}, "var as_of_date: '30/06/2024' is not a date in YYYY-MM-DD form"),
+        ({"reporting_timezone": "Mars/Olympus"}, "var reporting_timezone: 'Mars/Olympus' is not an IANA time zone name"),
+        ({"reporting_currency": "euro"}, "var reporting_currency: 'euro' is not an ISO 4217 code"),
+        ({"reporting_currency": "XYZ"}, "var reporting_currency: 'XYZ' has no row in seed currency_rates"),
+        ({"raw_source_mode": "ftp"}, "var raw_source_mode: 'ftp' must be 'files' or 'tables'"),
+    ],
+)
+def test_bad_configuration_stops_the_build_and_names_the_var(workspace: Workspace, build_vars: dict[str, str], message: str) -> None:
+    workspace.write_csv("contacts", CONTACTS)
+    workspace.write_csv("orders", ORDERS)
+    result = workspace.dbt("build", vars=build_vars)
+    assert not result.ok
+    assert message in result.output

@@ -1,0 +1,83 @@
+"""The loader: raw files into text-typed raw.* tables, under the contract's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.loader import RawDataError, load_duckdb, main
+
+CONTACTS = pd.DataFrame(
+    {
+        "contact_id": ["c1", "c2"],
+        "created_at": ["2024-01-01T10:00:00Z", "2024-01-02"],
+        "subscription_status": ["subscribed", "unsubscribed"],
+        "Email": ["A@x.com", None],
+    }
+)
+ORDERS = pd.DataFrame(
+    {
+        "order_id": [1, 2],
+        "contact_id": ["c1", "c2"],
+        "ordered_at": pd.to_datetime(["2024-02-01 10:00", "2024-02-02 11:30"]),
+        "status": ["completed", "cancelled"],
+        "currency": ["EUR", "EUR"],
+        "total_amount": [10.5, 3.0],
+    }
+)
+
+
+def tables(database: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        names = [row[0] for row in connection.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()]
+        return {name: connection.execute(f'select * from raw."{name}"').df() for name in names}
+
+
+def test_csv_and_typed_parquet_load_as_text_with_every_contract_column(tmp_path: Path) -> None:
+    CONTACTS.to_csv(tmp_path / "contacts.csv", index=False)
+    ORDERS.to_parquet(tmp_path / "orders.parquet")
+    rows = load_duckdb(tmp_path / "w.duckdb", tmp_path)
+    assert rows == {"contact_tags": 0, "contacts": 2, "order_lines": 0, "orders": 2, "products": 0, "events": 0}
+    loaded = tables(tmp_path / "w.duckdb")
+    assert set(loaded) == {"contacts", "contact_tags", "orders", "order_lines", "products", "events"}
+    contacts = loaded["contacts"]
+    assert list(contacts.columns[:3]) == ["contact_id", "email", "first_name"]
+    assert contacts.loc[contacts.contact_id == "c1", "email"].item() == "A@x.com", "header matched case-insensitively"
+    assert contacts.first_name.isna().all(), "a missing optional column is null"
+    orders = loaded["orders"].sort_values("order_id")
+    assert orders.order_id.tolist() == ["1", "2"]
+    assert orders.ordered_at.tolist() == ["2024-02-01 10:00:00", "2024-02-02 11:30:00"]
+    assert orders.total_amount.tolist() == ["10.5", "3.0"]
+    assert loaded["events"].empty and "event_type" in loaded["events"].columns
+
+
+def test_missing_required_column_names_the_file_and_column_and_writes_nothing(tmp_path: Path) -> None:
+    CONTACTS.drop(columns=["created_at"]).to_csv(tmp_path / "contacts.csv", index=False)
+    ORDERS.to_csv(tmp_path / "orders.csv", index=False)
+    with pytest.raises(RawDataError, match=r"contacts\.csv is missing required column 'created_at'"):
+        load_duckdb(tmp_path / "w.duckdb", tmp_path)
+    assert tables(tmp_path / "w.duckdb") == {}
+
+
+def test_missing_required_file_is_named(tmp_path: Path) -> None:
+    CONTACTS.to_csv(tmp_path / "contacts.csv", index=False)
+    with pytest.raises(RawDataError, match=r"required file orders\.csv \(or orders\.parquet\) not found"):
+        load_duckdb(tmp_path / "w.duckdb", tmp_path)
+
+
+def test_two_files_for_one_entity_are_refused(tmp_path: Path) -> None:
+    CONTACTS.to_csv(tmp_path / "contacts.csv", index=False)
+    CONTACTS.to_parquet(tmp_path / "contacts.parquet")
+    ORDERS.to_csv(tmp_path / "orders.csv", index=False)
+    with pytest.raises(RawDataError, match="both contacts.parquet and contacts.csv"):
+        load_duckdb(tmp_path / "w.duckdb", tmp_path)
+
+
+def test_command_line_reports_errors_and_unsupported_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--raw-data-dir", str(tmp_path), "--duckdb-path", str(tmp_path / "w.duckdb")]) == 2
+    assert "required file contacts.csv" in capsys.readouterr().err
+    assert main(["--target", "postgres"]) == 2
+    assert "not supported yet" in capsys.readouterr().err
