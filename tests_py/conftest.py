@@ -53,7 +53,9 @@ class Workspace:
     def dbt(self, *args: str, vars: dict[str, object] | None = None, select: str | None = None) -> DbtResult:
         command = [str(BIN_DIR / "dbt"), *args, "--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs")]
         if vars:
-            rendered = ", ".join(f"{key}: {value!r}" if isinstance(value, str) else f"{key}: {str(value).lower()}" for key, value in vars.items())
+            rendered = ", ".join(
+                f"{key}: {value!r}" if isinstance(value, str) else f"{key}: {str(value).lower()}" for key, value in vars.items()
+            )
             command += ["--vars", "{" + rendered + "}"]
         if select:
             command += ["--select", select]

@@ -15,7 +15,16 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONTACT_STATUSES = {"subscribed", "unsubscribed", "never_subscribed", "bounced", "complained"}
 ORDER_STATUSES = {"completed", "cancelled", "refunded"}
 CHANNELS = {"web", "app", "store", "marketplace", "phone"}
-EVENT_TYPES = {"email_sent", "email_open", "email_click", "email_bounce", "email_unsubscribe", "page_view", "product_view", "add_to_cart"}
+EVENT_TYPES = {
+    "email_sent",
+    "email_open",
+    "email_click",
+    "email_bounce",
+    "email_unsubscribe",
+    "page_view",
+    "product_view",
+    "add_to_cart",
+}
 TRAFFIC = {"utm", "referral", "search", "advert", "email", "direct"}
 BOOLEANS = {"true", "t", "1", "yes", "y", "false", "f", "0", "no", "n"}
 
@@ -50,11 +59,17 @@ def clean_contacts(raw: Path, now: pd.Timestamp) -> pd.DataFrame:
     country = c.country_code.str.upper()
     status = c.subscription_status.str.lower()
     bad = (
-        c.contact_id.isna() | c.created_at.isna() | c.subscription_status.isna()
-        | unparseable(c.created_at, created) | unparseable(c.updated_at, updated) | unparseable(c.birth_date, birth)
+        c.contact_id.isna()
+        | c.created_at.isna()
+        | c.subscription_status.isna()
+        | unparseable(c.created_at, created)
+        | unparseable(c.updated_at, updated)
+        | unparseable(c.birth_date, birth)
         | ~status.isin(CONTACT_STATUSES)
         | (country.notna() & ~country.fillna("").str.fullmatch(r"[A-Z]{2}"))
-        | (created > now) | (updated > now) | (birth > now.tz_localize(None))
+        | (created > now)
+        | (updated > now)
+        | (birth > now.tz_localize(None))
     )
     good = c[~bad].assign(created=created[~bad], updated=updated[~bad])
     return newest(good, "contact_id", "updated")
@@ -66,7 +81,12 @@ def clean_orders(raw: Path, now: pd.Timestamp, contacts: set[str], rates: dict[s
     amounts = {name: numbers(o[name]) for name in ("total_amount", "discount_amount", "shipping_amount", "refunded_amount")}
     currency = o.currency.str.upper()
     bad = (
-        o.order_id.isna() | o.contact_id.isna() | o.ordered_at.isna() | o.status.isna() | o.currency.isna() | o.total_amount.isna()
+        o.order_id.isna()
+        | o.contact_id.isna()
+        | o.ordered_at.isna()
+        | o.status.isna()
+        | o.currency.isna()
+        | o.total_amount.isna()
         | unparseable(o.ordered_at, ordered)
         | pd.concat([unparseable(o[name], parsed) for name, parsed in amounts.items()], axis=1).any(axis=1)
         | ~o.status.str.lower().isin(ORDER_STATUSES)
@@ -97,12 +117,16 @@ def clean_event_days(raw: Path, now: pd.Timestamp, contacts: set[str], zone: str
     occurred = timestamps(e.occurred_at)
     duration = numbers(e.duration_seconds)
     bad = (
-        e.event_id.isna() | e.event_type.isna() | e.occurred_at.isna()
-        | unparseable(e.occurred_at, occurred) | unparseable(e.duration_seconds, duration)
+        e.event_id.isna()
+        | e.event_type.isna()
+        | e.occurred_at.isna()
+        | unparseable(e.occurred_at, occurred)
+        | unparseable(e.duration_seconds, duration)
         | (e.is_machine_open.notna() & ~e.is_machine_open.fillna("").str.lower().isin(BOOLEANS))
         | ~e.event_type.str.lower().isin(EVENT_TYPES)
         | (e.traffic_source.notna() & ~e.traffic_source.fillna("").str.lower().isin(TRAFFIC))
-        | (duration < 0) | (occurred > now)
+        | (duration < 0)
+        | (occurred > now)
         | (e.contact_id.notna() & ~e.contact_id.isin(contacts))
     )
     good = newest(e[~bad].assign(occurred=occurred[~bad]), "event_id", "occurred")
@@ -114,7 +138,9 @@ def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reportin
     first and last valid order days, from the README's definitions."""
     now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     rates_frame = pd.read_csv(PROJECT_DIR / "seeds/currency_rates.csv", dtype=str)
-    rates = {code: Decimal(value) for code, value in zip(rates_frame.currency_code, rates_frame.value_in_base_currency, strict=True)}
+    rates = {
+        code: Decimal(value) for code, value in zip(rates_frame.currency_code, rates_frame.value_in_base_currency, strict=True)
+    }
     contacts = clean_contacts(raw, now)
     known = set(contacts.contact_id)
     orders = clean_orders(raw, now, known, rates, reporting)
@@ -126,8 +152,10 @@ def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reportin
     existing = set(evidence[evidence.day <= as_of].contact_id)
     valid = orders[(orders.status == "completed") & (orders.net_revenue > 0)]
     history = valid.groupby("contact_id").agg(
-        valid_orders=("order_id", "size"), net_revenue=("net_revenue", "sum"),
-        first_valid_order_date=("day", "min"), last_valid_order_date=("day", "max"),
+        valid_orders=("order_id", "size"),
+        net_revenue=("net_revenue", "sum"),
+        first_valid_order_date=("day", "min"),
+        last_valid_order_date=("day", "max"),
     )
     result = pd.DataFrame(index=sorted(existing)).join(history)
     result["valid_orders"] = result.valid_orders.fillna(0).astype(int)

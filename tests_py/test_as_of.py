@@ -35,7 +35,9 @@ def local_day(values: pd.Series) -> pd.Series:
 
 def test_past_as_of_date_equals_a_build_of_the_data_known_then(make_workspace: Callable[[str], Workspace]) -> None:
     full = make_workspace("full")
-    full.generate("--contacts", "1500", "--orders", "9000", "--events", "30000", "--end-date", "2026-06-30", "--bad-row-rate", "0")
+    full.generate(
+        "--contacts", "1500", "--orders", "9000", "--events", "30000", "--end-date", "2026-06-30", "--bad-row-rate", "0"
+    )
     build_vars = {"as_of_date": AS_OF.isoformat(), "reporting_timezone": ZONE}
     full.build(vars=build_vars)
     later = full.query(f"select count(*) as n from staging.stg_shop__orders where ordered_date > '{AS_OF}'").n.item()

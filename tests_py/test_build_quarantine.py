@@ -14,7 +14,9 @@ pytestmark = pytest.mark.build
 
 
 def test_generated_bad_rows_land_in_quarantine_with_their_reasons(workspace: Workspace) -> None:
-    workspace.generate("--contacts", "1500", "--orders", "9000", "--events", "40000", "--end-date", "2026-06-30", "--format", "csv")
+    workspace.generate(
+        "--contacts", "1500", "--orders", "9000", "--events", "40000", "--end-date", "2026-06-30", "--format", "csv"
+    )
     workspace.build(vars={"as_of_date": "2026-06-30"})
     manifest = json.loads((workspace.raw / "generation_manifest.json").read_text())
     expected = {(item["entity"], item["rejection_reason"]): item["rows"] for item in manifest["bad_rows_injected"]}
@@ -31,7 +33,7 @@ def test_generated_bad_rows_land_in_quarantine_with_their_reasons(workspace: Wor
 HAND_WRITTEN = {
     "contacts": pd.DataFrame(
         [
-            ["c1", " Ann@Example.com ", "Ann, \"the\"\nfirst", "2024-01-01T10:00:00+02:00", "subscribed", "pl", "2024-01-05"],
+            ["c1", " Ann@Example.com ", 'Ann, "the"\nfirst', "2024-01-01T10:00:00+02:00", "subscribed", "pl", "2024-01-05"],
             ["c2", "bo@x.com", "Bo", "2024-01-02", "unsubscribed", "DE", "2024-01-02"],
             ["c2", "bo.old@x.com", "Bo", "2024-01-02", "unsubscribed", "DE", "2023-12-31"],
             ["", "nokey@x.com", "Nokey", "2024-01-02", "subscribed", None, None],
@@ -39,7 +41,7 @@ HAND_WRITTEN = {
             ["c4", None, "Di", "2024-01-03", "maybe", None, None],
             ["c5", None, "Ed", "2099-01-01", "subscribed", None, None],
             ["c6", None, "Fa", "2024-01-03", "subscribed", "Poland", None],
-            ["c1", " Ann@Example.com ", "Ann, \"the\"\nfirst", "2024-01-01T10:00:00+02:00", "subscribed", "pl", "2024-01-05"],
+            ["c1", " Ann@Example.com ", 'Ann, "the"\nfirst', "2024-01-01T10:00:00+02:00", "subscribed", "pl", "2024-01-05"],
         ],
         columns=["contact_id", "email", "first_name", "created_at", "subscription_status", "country_code", "updated_at"],
     ),
@@ -60,7 +62,13 @@ HAND_WRITTEN = {
         columns=["order_id", "contact_id", "ordered_at", "status", "currency", "total_amount", "refunded_amount", "channel"],
     ),
     "order_lines": pd.DataFrame(
-        [["o1", "1", "p1", "2", "50"], ["o404", "1", "p1", "1", "5"], ["o1", "2", "p2", "-1", "5"], ["o1", "3", "p2", "1", "5"], ["o1", "3", "p9", "1", "6"]],
+        [
+            ["o1", "1", "p1", "2", "50"],
+            ["o404", "1", "p1", "1", "5"],
+            ["o1", "2", "p2", "-1", "5"],
+            ["o1", "3", "p2", "1", "5"],
+            ["o1", "3", "p9", "1", "6"],
+        ],
         columns=["order_id", "line_number", "product_id", "quantity", "unit_price"],
     ),
     "events": pd.DataFrame(
@@ -74,9 +82,13 @@ HAND_WRITTEN = {
         ],
         columns=["event_id", "contact_id", "event_type", "occurred_at", "is_machine_open"],
     ),
-    "contact_tags": pd.DataFrame([["c1", "vip", "2024-01-01", "5"], ["ghost", "vip", None, None], ["c1", "big", None, "lots"]],
-                                 columns=["contact_id", "tag", "tagged_at", "score"]),
-    "products": pd.DataFrame([["p1", "Pill", "-1"], ["p2", "Pot", "3.50"], [None, "Nameless", "1"]], columns=["product_id", "product_name", "price"]),
+    "contact_tags": pd.DataFrame(
+        [["c1", "vip", "2024-01-01", "5"], ["ghost", "vip", None, None], ["c1", "big", None, "lots"]],
+        columns=["contact_id", "tag", "tagged_at", "score"],
+    ),
+    "products": pd.DataFrame(
+        [["p1", "Pill", "-1"], ["p2", "Pot", "3.50"], [None, "Nameless", "1"]], columns=["product_id", "product_name", "price"]
+    ),
 }
 EXPECTED_REJECTIONS = {
     ("contacts", "c1", "duplicate", "contact_id"),
@@ -113,14 +125,17 @@ def test_each_kind_of_bad_row_is_quarantined_with_its_reason(workspace: Workspac
         workspace.write_csv(entity, frame)
     workspace.build(vars={"as_of_date": "2024-12-31"})
     rejected = workspace.query("select * from marts.rejected_rows")
-    found = {(r.entity, None if pd.isna(r.record_key) else r.record_key, r.rejection_reason, r.rejected_column) for r in rejected.itertuples()}
+    found = {
+        (r.entity, None if pd.isna(r.record_key) else r.record_key, r.rejection_reason, r.rejected_column)
+        for r in rejected.itertuples()
+    }
     # two versions of line o1|3 with no timestamp: one is kept, one is a duplicate_key
     line_versions = {row for row in found if row[1] == "o1|3"}
     assert line_versions == {("order_lines", "o1|3", "duplicate_key", "order_id, line_number")}
     assert found - line_versions == EXPECTED_REJECTIONS
     # the raw record is valid JSON with the raw text, even with quotes and a newline
     duplicate = rejected[(rejected.entity == "contacts") & (rejected.rejection_reason == "duplicate")].raw_record.item()
-    assert json.loads(duplicate)["first_name"] == "Ann, \"the\"\nfirst"
+    assert json.loads(duplicate)["first_name"] == 'Ann, "the"\nfirst'
     assert json.loads(duplicate)["email"] == " Ann@Example.com "
     counts = workspace.query("select * from marts.raw_row_counts").set_index("entity")
     for entity, frame in HAND_WRITTEN.items():
@@ -130,7 +145,9 @@ def test_each_kind_of_bad_row_is_quarantined_with_its_reason(workspace: Workspac
     contact = workspace.query("select * from marts.dim_contacts where contact_id = 'c1'").iloc[0]
     assert contact.email == "ann@example.com" and contact.country_code == "PL"
     assert str(contact.created_at) == "2024-01-01 08:00:00"
-    orders = workspace.query("select order_id, net_revenue, units, line_count from marts.fct_orders order by order_id").set_index("order_id")
+    orders = workspace.query("select order_id, net_revenue, units, line_count from marts.fct_orders order by order_id").set_index(
+        "order_id"
+    )
     assert float(orders.loc["o1", "net_revenue"]) == 90.00
     assert float(orders.loc["o2", "net_revenue"]) == round(50 * 1.27 / 1.08, 2)
     assert orders.loc["o1", "line_count"] == 2

@@ -13,7 +13,19 @@ import pytest
 from orchestration.generator import allocate_orders, main
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-SMALL = ["--contacts", "3000", "--orders", "24000", "--events", "120000", "--end-date", "2026-06-30", "--format", "csv", "--quiet"]
+SMALL = [
+    "--contacts",
+    "3000",
+    "--orders",
+    "24000",
+    "--events",
+    "120000",
+    "--end-date",
+    "2026-06-30",
+    "--format",
+    "csv",
+    "--quiet",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +41,9 @@ def good(frame: pd.DataFrame, key: str, pattern: str) -> pd.DataFrame:
 
 
 def test_help_describes_the_options() -> None:
-    process = subprocess.run([sys.executable, "-m", "orchestration.generator", "--help"], capture_output=True, text=True, check=True)
+    process = subprocess.run(
+        [sys.executable, "-m", "orchestration.generator", "--help"], capture_output=True, text=True, check=True
+    )
     for option in ("--contacts", "--orders", "--events", "--end-date", "--format", "--bad-row-rate", "--seed"):
         assert option in process.stdout
 
@@ -57,10 +71,18 @@ def test_counts_are_exact_and_the_manifest_adds_up(generated: Path) -> None:
         assert len(frame) == manifest["rows_written"][entity] == good_rows + injected[entity]
     reasons = {(item["entity"], item["rejection_reason"]) for item in manifest["bad_rows_injected"]}
     for expected in [
-        ("contacts", "missing_required_value"), ("contacts", "unparseable_timestamp"), ("contacts", "duplicate_key"),
-        ("orders", "negative_amount"), ("orders", "refund_exceeds_total"), ("orders", "unknown_currency"),
-        ("orders", "unknown_contact"), ("orders", "future_timestamp"), ("order_lines", "unknown_order"),
-        ("events", "unknown_contact"), ("events", "unknown_enumerated_value"), ("events", "duplicate"),
+        ("contacts", "missing_required_value"),
+        ("contacts", "unparseable_timestamp"),
+        ("contacts", "duplicate_key"),
+        ("orders", "negative_amount"),
+        ("orders", "refund_exceeds_total"),
+        ("orders", "unknown_currency"),
+        ("orders", "unknown_contact"),
+        ("orders", "future_timestamp"),
+        ("order_lines", "unknown_order"),
+        ("events", "unknown_contact"),
+        ("events", "unknown_enumerated_value"),
+        ("events", "duplicate"),
     ]:
         assert expected in reasons
 
@@ -76,7 +98,9 @@ def test_orders_are_skewed_with_many_one_time_buyers(generated: Path) -> None:
     orders = good(pd.read_csv(generated / "orders.csv", dtype=str), "order_id", r"O\d+")
     per_buyer = orders.groupby("contact_id").size()
     assert 0.3 < (per_buyer == 1).mean() < 0.6, "many buyers buy once"
-    revenue = orders.assign(total=orders.total_amount.astype(float)).groupby("contact_id").total.sum().sort_values(ascending=False)
+    revenue = (
+        orders.assign(total=orders.total_amount.astype(float)).groupby("contact_id").total.sum().sort_values(ascending=False)
+    )
     top_decile = revenue.head(len(revenue) // 10).sum() / revenue.sum()
     assert top_decile > 0.35, f"a few heavy spenders hold much of the revenue (top 10%: {top_decile:.0%})"
 

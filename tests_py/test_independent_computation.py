@@ -17,13 +17,31 @@ pytestmark = pytest.mark.build
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])
 def test_dim_contacts_matches_the_pandas_reference(workspace: Workspace, zone: str) -> None:
-    workspace.generate("--contacts", "2500", "--orders", "20000", "--events", "60000", "--end-date", "2026-06-30",
-                       "--bad-row-rate", "0.003", "--format", "csv", "--seed", "7")
+    workspace.generate(
+        "--contacts",
+        "2500",
+        "--orders",
+        "20000",
+        "--events",
+        "60000",
+        "--end-date",
+        "2026-06-30",
+        "--bad-row-rate",
+        "0.003",
+        "--format",
+        "csv",
+        "--seed",
+        "7",
+    )
     as_of = dt.date(2026, 3, 31)
     workspace.build(vars={"as_of_date": as_of.isoformat(), "reporting_timezone": zone})
-    actual = workspace.query(
-        "select contact_id, valid_orders, net_revenue, first_valid_order_date, last_valid_order_date from marts.dim_contacts"
-    ).set_index("contact_id").sort_index()
+    actual = (
+        workspace.query(
+            "select contact_id, valid_orders, net_revenue, first_valid_order_date, last_valid_order_date from marts.dim_contacts"
+        )
+        .set_index("contact_id")
+        .sort_index()
+    )
     expected = expected_dim_contacts(workspace.raw, as_of, zone).sort_index()
     assert list(actual.index) == list(expected.index), "the same contacts exist as of the date"
     assert (actual.valid_orders.to_numpy() == expected.valid_orders.to_numpy()).all()

@@ -10,9 +10,18 @@ from conftest import Workspace
 
 pytestmark = pytest.mark.build
 
-CONTACTS = pd.DataFrame({"contact_id": ["c1", "c2"], "created_at": ["2024-01-01", "2024-01-02"], "subscription_status": ["subscribed", "bounced"]})
+CONTACTS = pd.DataFrame(
+    {"contact_id": ["c1", "c2"], "created_at": ["2024-01-01", "2024-01-02"], "subscription_status": ["subscribed", "bounced"]}
+)
 ORDERS = pd.DataFrame(
-    {"order_id": ["o1"], "contact_id": ["c1"], "ordered_at": ["2024-02-01"], "status": ["completed"], "currency": ["EUR"], "total_amount": ["12.50"]}
+    {
+        "order_id": ["o1"],
+        "contact_id": ["c1"],
+        "ordered_at": ["2024-02-01"],
+        "status": ["completed"],
+        "currency": ["EUR"],
+        "total_amount": ["12.50"],
+    }
 )
 
 
@@ -75,7 +84,9 @@ def test_only_required_files_and_columns_build_with_empty_optional_data(workspac
         ({"raw_source_mode": "ftp"}, "var raw_source_mode: 'ftp' must be 'files' or 'tables'"),
     ],
 )
-def test_bad_configuration_stops_the_build_and_names_the_var(workspace: Workspace, build_vars: dict[str, str], message: str) -> None:
+def test_bad_configuration_stops_the_build_and_names_the_var(
+    workspace: Workspace, build_vars: dict[str, str], message: str
+) -> None:
     workspace.write_csv("contacts", CONTACTS)
     workspace.write_csv("orders", ORDERS)
     result = workspace.dbt("build", vars=build_vars)

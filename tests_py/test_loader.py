@@ -32,7 +32,12 @@ ORDERS = pd.DataFrame(
 
 def tables(database: Path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(database), read_only=True) as connection:
-        names = [row[0] for row in connection.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()]
+        names = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        ]
         return {name: connection.execute(f'select * from raw."{name}"').df() for name in names}
 
 
@@ -72,7 +77,7 @@ def test_two_files_for_one_entity_are_refused(tmp_path: Path) -> None:
     CONTACTS.to_csv(tmp_path / "contacts.csv", index=False)
     CONTACTS.to_parquet(tmp_path / "contacts.parquet")
     ORDERS.to_csv(tmp_path / "orders.csv", index=False)
-    with pytest.raises(RawDataError, match="both contacts.parquet and contacts.csv"):
+    with pytest.raises(RawDataError, match=r"both contacts\.parquet and contacts\.csv"):
         load_duckdb(tmp_path / "w.duckdb", tmp_path)
 
 

@@ -150,3 +150,11 @@
         {%- endfor %}
     )
 {%- endmacro %}
+
+{#- `column as raw_column` for each raw column: the base models keep the raw
+    text under a prefix and give the parsed values the contract names. -#}
+{% macro select_raw_columns(columns, prefix='raw_') -%}
+    {%- for column in columns -%}
+        {{ column }} as {{ prefix ~ column }}{{ ',\n        ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

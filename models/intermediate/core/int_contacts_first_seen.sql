@@ -16,20 +16,27 @@ events as (
 -- an order or an event. CRM creation dates often trail the first order (a
 -- migrated CRM, a guest checkout), so creation alone would drop real buyers.
 evidence as (
-    select contact_id, created_date as seen_date
+    select
+        contact_id,
+        created_date as seen_date
     from contacts
     where created_date <= {{ as_of_date() }}
 
     union all
 
-    select contact_id, ordered_date as seen_date
+    select
+        contact_id,
+        ordered_date as seen_date
     from orders
 
     union all
 
-    select contact_id, occurred_date as seen_date
+    select
+        contact_id,
+        occurred_date as seen_date
     from events
-    where contact_id is not null
+    where
+        contact_id is not null
         and occurred_date <= {{ as_of_date() }}
 ),
 

@@ -13,7 +13,6 @@ order_history as (
 ),
 
 -- Contacts that exist as of the date, with their valid-order history up to it.
--- Age is whole years completed on the as-of date.
 final as (
     select
         contacts.contact_id,
@@ -24,19 +23,7 @@ final as (
         contacts.city,
         contacts.gender,
         contacts.birth_date,
-        case
-            when contacts.birth_date <= {{ as_of_date() }}
-                then cast(
-                    extract(year from {{ as_of_date() }}) - extract(year from contacts.birth_date)
-                    - case
-                        when extract(month from {{ as_of_date() }}) * 100 + extract(day from {{ as_of_date() }})
-                            < extract(month from contacts.birth_date) * 100 + extract(day from contacts.birth_date)
-                            then 1
-                        else 0
-                    end
-                    as integer
-                )
-        end as age_years,
+        {{ age_in_years('contacts.birth_date', as_of_date()) }} as age_years,
         contacts.created_at,
         contacts.created_date,
         contacts.updated_at,

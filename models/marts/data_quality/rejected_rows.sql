@@ -18,7 +18,12 @@ with
 
 unioned as (
     {%- for quarantine in quarantines %}
-    select entity, record_key, rejection_reason, rejected_column, raw_record
+    select
+        entity,
+        record_key,
+        rejection_reason,
+        rejected_column,
+        raw_record
     from {{ quarantine }}
     {%- if not loop.last %}
 

@@ -4,9 +4,7 @@ with
 
 source as (
     select
-        {%- for column in raw_columns %}
-        {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ select_raw_columns(raw_columns) }}
     from {{ source('shop', 'order_lines') }}
 ),
 
