@@ -72,13 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     bin_dir = Path(sys.executable).parent
-    results: dict[str, object] = {
-        "scale": args.scale,
-        **scale,
-        "date": dt.date.today().isoformat(),
-        "cpus": os.cpu_count(),
-        "memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", "8GB"),
-    }
+    out = PROJECT_DIR / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    results_file = out / f"{args.scale}.json"
+    # a run of one step keeps the other step's figures from an earlier run
+    results: dict[str, object] = json.loads(results_file.read_text()) if results_file.exists() else {}
+    results.update({"scale": args.scale, **scale, "date": dt.date.today().isoformat(), "cpus": os.cpu_count()})
     if "generate" in steps:
         results["generate"] = measured(
             [
@@ -116,9 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             env,
         )
         results["warehouse_bytes"] = database.stat().st_size
-    out = PROJECT_DIR / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.scale}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))
     generate = results.get("generate", {})
     build = results.get("build", {})
