@@ -28,6 +28,25 @@ def test_generated_bad_rows_land_in_quarantine_with_their_reasons(workspace: Wor
         assert counts.loc[entity, "raw_rows"] == written == on_disk
         assert counts.loc[entity, "staged_rows"] + counts.loc[entity, "rejected_rows"] == on_disk
     assert counts.is_reconciled.all()
+    assert_every_model_and_column_is_described(workspace)
+
+
+def assert_every_model_and_column_is_described(workspace: Workspace) -> None:
+    """Each built model has a description, and its documented columns are its
+    actual columns, each with a description."""
+    manifest = json.loads((workspace.root / "target" / "manifest.json").read_text())
+    actual = workspace.query("select table_schema, table_name, column_name from information_schema.columns")
+    checked = 0
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in ("model", "seed") or node["package_name"] != "customer_segments":
+            continue
+        assert node["description"].strip(), f"{node['name']} has no description"
+        documented = {name: column["description"] for name, column in node["columns"].items()}
+        built = actual[(actual.table_schema == node["schema"]) & (actual.table_name == node["alias"])].column_name
+        assert set(built) == set(documented), f"{node['name']}: built {sorted(built)} but documented {sorted(documented)}"
+        assert all(text.strip() for text in documented.values()), f"{node['name']} has an undescribed column"
+        checked += 1
+    assert checked >= 30
 
 
 HAND_WRITTEN = {

@@ -8,8 +8,9 @@ orders as (
     select * from {{ ref('int_orders_enriched') }}
 ),
 
--- Lines of the orders that exist as of the date, their amounts converted with
--- the order's exchange rate and rounded to cents.
+-- Lines of the orders that exist as of the date. Line revenue is computed in
+-- the order's currency and converted once, so it is not off by the rounding of
+-- its parts.
 final as (
     select
         {{ dbt.concat(["order_lines.order_id", "'|'", "cast(order_lines.line_number as " ~ dbt.type_string() ~ ")"]) }} as order_line_id,
@@ -20,10 +21,14 @@ final as (
         orders.is_valid_order,
         order_lines.product_id,
         order_lines.quantity,
-        cast(round(order_lines.unit_price * orders.exchange_rate, 2) as {{ money_type() }}) as unit_price,
-        cast(round(order_lines.discount_amount * orders.exchange_rate, 2) as {{ money_type() }}) as discount_amount,
+        order_lines.unit_price,
+        order_lines.discount_amount,
         cast(
-            round((order_lines.quantity * order_lines.unit_price - order_lines.discount_amount) * orders.exchange_rate, 2)
+            round(
+                (order_lines.quantity * order_lines.original_unit_price - order_lines.original_discount_amount)
+                * order_lines.exchange_rate,
+                2
+            )
             as {{ money_type() }}
         ) as line_revenue,
         {{ as_of_date() }} as as_of_date

@@ -10,6 +10,9 @@ final as (
         line_number,
         product_id,
         quantity,
+        exchange_rate,
+        original_unit_price,
+        original_discount_amount,
         unit_price,
         discount_amount
     from validated

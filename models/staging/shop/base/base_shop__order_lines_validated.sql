@@ -9,7 +9,10 @@ source as (
 ),
 
 known_orders as (
-    select order_id from {{ ref('stg_shop__orders') }}
+    select
+        order_id,
+        exchange_rate
+    from {{ ref('stg_shop__orders') }}
 ),
 
 parsed as (
@@ -20,8 +23,9 @@ parsed as (
         {{ parse_integer(clean_text('source.raw_line_number')) }} as line_number,
         {{ clean_text('source.raw_product_id') }} as product_id,
         {{ parse_amount(clean_text('source.raw_quantity')) }} as quantity_value,
-        {{ parse_amount(clean_text('source.raw_unit_price')) }} as unit_price,
+        {{ parse_amount(clean_text('source.raw_unit_price')) }} as original_unit_price,
         {{ parse_amount(clean_text('source.raw_discount_amount')) }} as original_discount_amount,
+        known_orders.exchange_rate,
         known_orders.order_id is not null as is_known_order
     from source
     left join known_orders
@@ -40,9 +44,9 @@ checked as (
             [clean_text("raw_unit_price") ~ " is null", "missing_required_value", "unit_price"],
             [is_unparseable("raw_line_number", "line_number"), "unparseable_number", "line_number"],
             [is_unparseable("raw_quantity", "quantity_value"), "unparseable_number", "quantity"],
-            [is_unparseable("raw_unit_price", "unit_price"), "unparseable_number", "unit_price"],
+            [is_unparseable("raw_unit_price", "original_unit_price"), "unparseable_number", "unit_price"],
             [is_unparseable("raw_discount_amount", "original_discount_amount"), "unparseable_number", "discount_amount"],
-            ["unit_price < 0", "negative_amount", "unit_price"],
+            ["original_unit_price < 0", "negative_amount", "unit_price"],
             ["original_discount_amount < 0", "negative_amount", "discount_amount"],
             ["quantity_value <= 0 or quantity_value <> floor(quantity_value)", "invalid_quantity", "quantity"],
             ["not is_known_order", "unknown_order", "order_id"],
@@ -66,8 +70,8 @@ decided as (
     from ranked
 ),
 
--- Amounts stay in the order's currency here; fct_order_lines converts them
--- with the order's exchange rate.
+-- Amounts converted with the order's exchange rate and rounded to cents; the
+-- originals are kept so that line revenue can be converted in one step.
 final as (
     select
         'order_lines' as entity,
@@ -78,8 +82,11 @@ final as (
         case
             when quantity_value = floor(quantity_value) then cast(quantity_value as {{ dbt.type_bigint() }})
         end as quantity,
-        unit_price,
-        coalesce(original_discount_amount, 0) as discount_amount,
+        exchange_rate,
+        original_unit_price,
+        coalesce(original_discount_amount, 0) as original_discount_amount,
+        cast(round(original_unit_price * exchange_rate, 2) as {{ money_type() }}) as unit_price,
+        cast(round(coalesce(original_discount_amount, 0) * exchange_rate, 2) as {{ money_type() }}) as discount_amount,
         rejection_reason,
         rejected_column,
         case
