@@ -36,20 +36,60 @@
     end as failed_check_column
 {%- endmacro %}
 
-{#- Window ranks that find duplicates among rows that passed every check
-    (rows already rejected sit in partitions of their own):
+{#- The rows of `relation` (a CTE of parsed, checked rows) with two ranks that
+    find duplicates among the rows that passed every check:
     copy_number > 1 marks a second copy of an identical raw row;
     version_rank > 1 marks an older version of a key (newest_first orders the
-    versions, newest first; the raw row hash breaks ties deterministically). -#}
-{% macro duplicate_ranks(key_columns, newest_first=[]) -%}
-    row_number() over (
-        partition by failed_check_reason, {{ key_columns | join(', ') }}, raw_row_hash
-        order by raw_row_hash
-    ) as copy_number,
-    dense_rank() over (
-        partition by failed_check_reason, {{ key_columns | join(', ') }}
-        order by {% for expression in newest_first %}{{ expression }}, {% endfor %}raw_row_hash
-    ) as version_rank
+    versions, newest first; the raw row hash breaks ties deterministically).
+    Only rows whose key repeats are ranked: a narrow aggregate finds those keys,
+    so a hundred million events are not sorted whole to find a few thousand
+    duplicates. -#}
+{% macro rank_duplicates(relation, key_columns, newest_first=[]) -%}
+    {%- set keys = key_columns | join(', ') -%}
+    with
+
+    repeated_keys as (
+        select {{ keys }}
+        from {{ relation }}
+        where failed_check_reason is null
+        group by {{ keys }}
+        having count(*) > 1
+    ),
+
+    flagged as (
+        select
+            {{ relation }}.*,
+            repeated_keys.{{ key_columns[0] }} is not null as has_repeated_key
+        from {{ relation }}
+        left join repeated_keys
+            on
+                {% for column in key_columns -%}
+                {{ relation }}.{{ column }} = repeated_keys.{{ column }}
+                and {% endfor -%}
+                {{ relation }}.failed_check_reason is null
+    )
+
+    select
+        *,
+        1 as copy_number,
+        1 as version_rank
+    from flagged
+    where not has_repeated_key
+
+    union all
+
+    select
+        *,
+        row_number() over (
+            partition by {{ keys }}, raw_row_hash
+            order by raw_row_hash
+        ) as copy_number,
+        dense_rank() over (
+            partition by {{ keys }}
+            order by {% for expression in newest_first %}{{ expression }}, {% endfor %}raw_row_hash
+        ) as version_rank
+    from flagged
+    where has_repeated_key
 {%- endmacro %}
 
 {#- The final rejection reason and column once duplicates are known. -#}

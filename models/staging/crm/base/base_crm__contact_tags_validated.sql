@@ -41,11 +41,9 @@ checked as (
     from parsed
 ),
 
+-- Duplicates are ranked among clean rows only, newest version first.
 ranked as (
-    select
-        *,
-        {{ duplicate_ranks(['contact_id', 'tag'], ['tagged_at desc nulls last']) }}
-    from checked
+    {{ rank_duplicates('checked', ['contact_id', 'tag'], ['tagged_at desc nulls last']) }}
 ),
 
 decided as (

@@ -52,11 +52,9 @@ checked as (
     from parsed
 ),
 
+-- Duplicates are ranked among clean rows only, newest version first.
 ranked as (
-    select
-        *,
-        {{ duplicate_ranks(['contact_id'], ['updated_at desc nulls last', 'created_at desc nulls last']) }}
-    from checked
+    {{ rank_duplicates('checked', ['contact_id'], ['updated_at desc nulls last', 'created_at desc nulls last']) }}
 ),
 
 decided as (

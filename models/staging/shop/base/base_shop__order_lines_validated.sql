@@ -56,11 +56,9 @@ checked as (
 
 -- Lines carry no timestamp: of two versions of a line, the raw row hash
 -- decides deterministically which is kept.
+-- Duplicates are ranked among clean rows only, newest version first.
 ranked as (
-    select
-        *,
-        {{ duplicate_ranks(['order_id', 'line_number']) }}
-    from checked
+    {{ rank_duplicates('checked', ['order_id', 'line_number']) }}
 ),
 
 decided as (

@@ -85,11 +85,9 @@ checked as (
     from parsed
 ),
 
+-- Duplicates are ranked among clean rows only, newest version first.
 ranked as (
-    select
-        *,
-        {{ duplicate_ranks(['order_id'], ['ordered_at desc nulls last']) }}
-    from checked
+    {{ rank_duplicates('checked', ['order_id'], ['ordered_at desc nulls last']) }}
 ),
 
 decided as (

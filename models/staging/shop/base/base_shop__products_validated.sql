@@ -34,11 +34,9 @@ checked as (
 ),
 
 -- Products carry no timestamp: the raw row hash picks the kept version.
+-- Duplicates are ranked among clean rows only, newest version first.
 ranked as (
-    select
-        *,
-        {{ duplicate_ranks(['product_id']) }}
-    from checked
+    {{ rank_duplicates('checked', ['product_id']) }}
 ),
 
 decided as (

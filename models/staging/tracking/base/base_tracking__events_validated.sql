@@ -61,11 +61,9 @@ checked as (
     from parsed
 ),
 
+-- Duplicates are ranked among clean rows only, newest version first.
 ranked as (
-    select
-        *,
-        {{ duplicate_ranks(['event_id'], ['occurred_at desc nulls last']) }}
-    from checked
+    {{ rank_duplicates('checked', ['event_id'], ['occurred_at desc nulls last']) }}
 ),
 
 decided as (
