@@ -107,14 +107,27 @@
     ) as rejected_column
 {%- endmacro %}
 
-{#- A hash of the raw text of a row, injective before hashing: each value is
-    written as its length, a colon and the value, a null as N. -#}
+{#- A hash of the raw text of a row. It is only ever compared among rows with
+    the same key (to find identical copies and to order versions with equal
+    timestamps), so 64 bits are plenty: DuckDB's native hash() of the columns
+    costs a third of MD5 at 100M rows. Elsewhere, MD5 of the values written as
+    length:value (N for null), so that different rows cannot collide by
+    concatenation. Stable for a given engine version, which keeps reruns
+    identical. -#}
 {% macro raw_row_hash(columns, prefix='') -%}
+    {{ return(adapter.dispatch('raw_row_hash', 'customer_segments')(columns, prefix)) }}
+{%- endmacro %}
+
+{% macro default__raw_row_hash(columns, prefix) -%}
     {%- set parts = [] -%}
     {%- for column in columns -%}
         {%- do parts.append("coalesce(" ~ dbt.concat(["cast(length(" ~ prefix ~ column ~ ") as " ~ dbt.type_string() ~ ")", "':'", prefix ~ column]) ~ ", 'N')") -%}
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_row_hash(columns, prefix) -%}
+    hash({% for column in columns %}{{ prefix ~ column }}{{ ', ' if not loop.last }}{% endfor %})
 {%- endmacro %}
 
 {#- The raw text of a row as a JSON object, keys in contract order. Quotes,
