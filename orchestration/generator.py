@@ -307,22 +307,13 @@ def generate_products(settings: Settings, writers: Writers, bad: BadRows) -> tup
         "brand": text(rng.choice(BRANDS, n)),
         "price": money(prices),
     }
+    extras = corrupt(rng, columns, bad, "products", "product_id", "P", [("negative_amount", {"price": "-5.00"})], None, 0)
     products = columns
-    per_kind = bad.count(n)
-    if per_kind:
-        picked = take_rows(columns, rng.integers(0, n, per_kind))
-        fresh = ids("PX", np.arange(per_kind), 6)
-        products = concat(
-            [
-                columns,
-                replace(picked, product_id=fresh, price="-5.00"),
-                replace(picked, product_id=None),
-                take_rows(columns, rng.choice(n, min(per_kind, n), replace=False)),
-            ]
-        )
-        bad.note("products", "negative_amount", per_kind)
-        bad.note("products", "missing_required_value", per_kind)
-        bad.note("products", "duplicate", min(per_kind, n))
+    if extras:
+        # the key itself missing: corrupt() always writes a fresh key, so added here
+        missing_key = replace(take_rows(columns, rng.integers(0, n, bad.count(n))), product_id=None)
+        bad.note("products", "missing_required_value", bad.count(n))
+        products = concat([columns, extras, missing_key])
     writers.write("products", products)
     popularity = 1.0 / np.arange(1, n + 1) ** 0.8
     return prices, popularity / popularity.sum()

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import Workspace
+from orchestration.loader import load_duckdb
 from reference import read
 
 pytestmark = pytest.mark.build
@@ -75,16 +76,11 @@ def test_loaded_tables_give_the_same_marts_as_files(make_workspace: Callable[[st
     files.generate("--contacts", "800", "--orders", "4000", "--events", "12000", "--end-date", "2026-06-30")
     files.build(vars={"as_of_date": "2026-06-30"})
     tables = make_workspace("tables")
-    loader = tables.env() | {"RAW_DATA_DIR": str(files.raw)}
-    import subprocess
-    import sys
-
-    from conftest import PROJECT_DIR
-
-    subprocess.run([sys.executable, "-m", "orchestration.loader"], cwd=PROJECT_DIR, env=loader, check=True, capture_output=True)
-    (tables.raw).rmdir()  # nothing is read from files in tables mode
+    load_duckdb(tables.database, files.raw)
+    tables.raw.rmdir()  # nothing is read from files in tables mode
     tables.build(vars={"as_of_date": "2026-06-30", "raw_source_mode": "tables"})
+    built_from_tables = marts(tables)
     for name, frame in marts(files).items():
-        pd.testing.assert_frame_equal(marts(tables)[name], frame, obj=name)
+        pd.testing.assert_frame_equal(built_from_tables[name], frame, obj=name)
     rejected = "select * from marts.rejected_rows order by entity, record_key, rejection_reason, raw_record"
     pd.testing.assert_frame_equal(tables.query(rejected), files.query(rejected))
