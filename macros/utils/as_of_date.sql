@@ -1,29 +1,46 @@
-{#- The as-of date as a YYYY-MM-DD string: var `as_of_date`, or today in UTC
-    when it is empty. A value that is not a real calendar date stops the build. -#}
-{% macro as_of_date_string() -%}
-    {%- set raw = var('as_of_date', '') -%}
-    {%- set value = (raw | string | trim) if raw is not none else '' -%}
-    {%- if value == '' or value | lower == 'none' -%}
-        {%- set value = run_started_at.strftime('%Y-%m-%d') -%}
-    {%- endif -%}
+{#- A YYYY-MM-DD string from a var's value, checked to be a real calendar
+    date; a bad value stops the build with a message naming the var. -#}
+{% macro date_var_string(var_name, value) -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
-        {{ exceptions.raise_compiler_error("var as_of_date: '" ~ value ~ "' is not a date in YYYY-MM-DD form (e.g. 2024-06-30)") }}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' is not a date in YYYY-MM-DD form (e.g. 2024-06-30)") }}
     {%- endif -%}
     {%- set parts = value.split('-') -%}
     {%- set year = parts[0] | int -%}
     {%- set month = parts[1] | int -%}
     {%- set day = parts[2] | int -%}
     {%- if month < 1 or month > 12 or day < 1 or day > 31 -%}
-        {{ exceptions.raise_compiler_error("var as_of_date: '" ~ value ~ "' is not a calendar date") }}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' is not a calendar date") }}
     {%- endif -%}
     {%- set first_of_next = modules.datetime.date(year + (month // 12), (month % 12) + 1, 1) -%}
     {%- if day > (first_of_next - modules.datetime.timedelta(days=1)).day -%}
-        {{ exceptions.raise_compiler_error("var as_of_date: '" ~ value ~ "' is not a calendar date") }}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' is not a calendar date") }}
     {%- endif -%}
     {{- return(value) -}}
+{%- endmacro %}
+
+{#- A var's value as trimmed text, '' when empty, null or 'none'. -#}
+{% macro var_text(var_name) -%}
+    {%- set raw = var(var_name, '') -%}
+    {%- set value = (raw | string | trim) if raw is not none else '' -%}
+    {{- return('' if value | lower == 'none' else value) -}}
+{%- endmacro %}
+
+{#- The as-of date as a YYYY-MM-DD string: var `as_of_date`, or today in UTC
+    when it is empty. A value that is not a real calendar date stops the build. -#}
+{% macro as_of_date_string() -%}
+    {%- set value = var_text('as_of_date') -%}
+    {%- if value == '' -%}
+        {%- set value = run_started_at.strftime('%Y-%m-%d') -%}
+    {%- endif -%}
+    {{- return(date_var_string('as_of_date', value)) -}}
 {%- endmacro %}
 
 {#- The as-of date as a SQL date expression. -#}
 {% macro as_of_date() -%}
     cast({{ sql_string_literal(as_of_date_string()) }} as date)
+{%- endmacro %}
+
+{#- A YYYY-MM-DD string as a SQL date expression. -#}
+{% macro date_literal(value) -%}
+    cast({{ sql_string_literal(value) }} as date)
 {%- endmacro %}

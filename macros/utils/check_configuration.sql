@@ -18,6 +18,13 @@
         {%- if var('raw_source_mode') not in ['files', 'tables'] -%}
             {{ exceptions.raise_compiler_error("var raw_source_mode: '" ~ var('raw_source_mode') ~ "' must be 'files' or 'tables'") }}
         {%- endif -%}
+        {%- do rfm_scoring_method() -%}
+        {%- do rfm_persona_scheme() -%}
+        {%- for dimension in rfm_dimensions() -%}
+            {%- do rfm_bins(dimension) -%}
+        {%- endfor -%}
+        {%- do rfm_lookback_days() -%}
+        {%- do persona_movement_dates() -%}
     {%- endif -%}
     select 1
 {% endmacro %}

@@ -1,0 +1,42 @@
+{#- A money amount divided by a count or another amount, in money_type():
+    rounded to the cent with halves away from zero; null when the divisor is
+    zero. For non-negative amounts and divisors (revenue per customer,
+    average order value). -#}
+{% macro money_ratio(amount, divisor) -%}
+    {{ return(adapter.dispatch('money_ratio', 'customer_segments')(amount, divisor)) }}
+{%- endmacro %}
+
+{#- Exact numeric division, then round(): half away from zero on Postgres and
+    Spark decimals. -#}
+{% macro default__money_ratio(amount, divisor) -%}
+    cast(round(cast({{ amount }} as {{ dbt.type_numeric() }}) / nullif(cast({{ divisor }} as {{ dbt.type_numeric() }}), 0), 2) as {{ money_type() }})
+{%- endmacro %}
+
+{#- DuckDB divides decimals in floating point (0.145 would round to 0.14), so
+    work in whole numbers: with N = amount × 10,000 and D = divisor × 100 (both
+    exact for 2-decimal values), the result in cents is N / D rounded half up,
+    floor((2N + D) / 2D). -#}
+{% macro duckdb__money_ratio(amount, divisor) -%}
+    cast(
+        cast(
+            (cast(round({{ amount }} * 10000) as hugeint) * 2 + cast(round({{ divisor }} * 100) as hugeint))
+            // nullif(cast(round({{ divisor }} * 100) as hugeint) * 2, 0)
+            as decimal(38, 2)
+        ) * cast(0.01 as decimal(38, 2))
+        as {{ money_type() }}
+    )
+{%- endmacro %}
+
+{#- The type of a share or percentage: double precision everywhere (dbt's
+    type_float is a 4-byte float on DuckDB). -#}
+{% macro ratio_type() -%}
+    {{ return(adapter.dispatch('ratio_type', 'customer_segments')()) }}
+{%- endmacro %}
+
+{% macro default__ratio_type() -%}
+    {{ dbt.type_float() }}
+{%- endmacro %}
+
+{% macro duckdb__ratio_type() -%}
+    double
+{%- endmacro %}

@@ -1,0 +1,100 @@
+{%- set method = rfm_scoring_method() -%}
+{%- set value_columns = {'recency': 'recency_days', 'frequency': 'frequency', 'monetary': 'monetary'} -%}
+-- Scores wait for the thresholds check, which stops the build on a bad seed.
+-- depends_on: {{ ref('int_rfm_threshold_problems') }}
+-- depends_on: {{ ref('int_rfm_score_bins') }}
+-- depends_on: {{ ref('int_rfm_score_thresholds') }}
+with
+
+measured as (
+    select * from {{ ref('int_customers_rfm_measured') }}
+),
+
+{% if method == 'quantile' -%}
+bins as (
+    select * from {{ ref('int_rfm_score_bins') }}
+),
+
+-- rank() puts the worst value first (most days since the last order; the
+-- fewest orders; the least money). It has no tiebreaker on purpose: equal
+-- values share a rank, so they share a score.
+ranked as (
+    select
+        measured.*,
+        count(*) over (partition by measured.as_of_date) as customers,
+        rank() over (partition by measured.as_of_date order by measured.recency_days desc) as recency_rank,
+        rank() over (partition by measured.as_of_date order by measured.frequency asc) as frequency_rank,
+        rank() over (partition by measured.as_of_date order by measured.monetary asc) as monetary_rank
+    from measured
+),
+
+-- score = 1 + floor(bins × (rank − 1) / customers)
+scored as (
+    select
+        ranked.as_of_date,
+        ranked.contact_id,
+        {%- for dimension in rfm_dimensions() %}
+        1 + {{ integer_divide(dimension ~ '_bins.bins * (ranked.' ~ dimension ~ '_rank - 1)', 'ranked.customers') }}
+            as {{ dimension }}_score{{ ',' if not loop.last }}
+        {%- endfor %}
+    from ranked
+    {%- for dimension in rfm_dimensions() %}
+    inner join bins as {{ dimension }}_bins
+        on {{ dimension }}_bins.dimension = {{ sql_string_literal(dimension) }}
+    {%- endfor %}
+),
+{%- else -%}
+thresholds as (
+    select * from {{ ref('int_rfm_score_thresholds') }}
+),
+
+-- A value scores the bucket that holds it: min_value <= value < max_value,
+-- an empty bound being open.
+scored as (
+    select
+        measured.as_of_date,
+        measured.contact_id,
+        {%- for dimension in rfm_dimensions() %}
+        {{ dimension }}_buckets.score as {{ dimension }}_score{{ ',' if not loop.last }}
+        {%- endfor %}
+    from measured
+    {%- for dimension in rfm_dimensions() %}
+    left join thresholds as {{ dimension }}_buckets
+        on
+            {{ dimension }}_buckets.dimension = {{ sql_string_literal(dimension) }}
+            and ({{ dimension }}_buckets.min_value is null or measured.{{ value_columns[dimension] }} >= {{ dimension }}_buckets.min_value)
+            and ({{ dimension }}_buckets.max_value is null or measured.{{ value_columns[dimension] }} < {{ dimension }}_buckets.max_value)
+    {%- endfor %}
+),
+{%- endif %}
+
+final as (
+    select
+        measured.as_of_date,
+        measured.contact_id,
+        measured.first_valid_order_date,
+        measured.last_valid_order_date,
+        measured.recency_days,
+        measured.frequency,
+        measured.monetary,
+        {{ money_ratio('measured.monetary', 'measured.frequency') }} as average_order_value,
+        measured.lifetime_valid_orders,
+        measured.lifetime_net_revenue,
+        cast(scored.recency_score as {{ dbt.type_int() }}) as recency_score,
+        cast(scored.frequency_score as {{ dbt.type_int() }}) as frequency_score,
+        cast(scored.monetary_score as {{ dbt.type_int() }}) as monetary_score,
+        {{ dbt.concat([
+            "cast(scored.recency_score as " ~ dbt.type_string() ~ ")",
+            "cast(scored.frequency_score as " ~ dbt.type_string() ~ ")",
+            "cast(scored.monetary_score as " ~ dbt.type_string() ~ ")",
+        ]) }} as rfm_code,
+        cast(scored.frequency_score + scored.monetary_score as {{ dbt.type_int() }}) as fm_score,
+        {{ sql_string_literal(method) }} as scoring_method
+    from measured
+    inner join scored
+        on
+            measured.as_of_date = scored.as_of_date
+            and measured.contact_id = scored.contact_id
+)
+
+select * from final
