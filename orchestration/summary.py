@@ -1,4 +1,5 @@
-"""Print what a build produced: rows per mart and rows rejected per reason."""
+"""Print what a build produced: rows per mart, rows rejected per reason and the
+RFM persona dashboard."""
 
 from __future__ import annotations
 
@@ -39,7 +40,27 @@ def summarise(database: Path) -> str:
             lines.append("  none")
         for entity, reason, count in rejected:
             lines.append(f"  {entity:<14} {reason:<26} {count:>10,}")
+        if ("rfm_persona_summary",) in marts:
+            lines.append("")
+            lines.extend(persona_dashboard(connection))
     return "\n".join(lines)
+
+
+def persona_dashboard(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = connection.execute(
+        "select persona, lifecycle_stage, customers, pct_of_customers, revenue, pct_of_revenue, average_clv, persona_scheme "
+        "from marts.rfm_persona_summary order by persona_rank"
+    ).fetchall()
+    scheme = rows[0][-1] if rows else "?"
+    lines = [f"RFM personas ({scheme} scheme; see marts.rfm_persona_summary)"]
+    lines.append(f"  {'persona':<20} {'stage':<9} {'customers':>10} {'%':>6} {'revenue':>16} {'%':>6} {'avg CLV':>10}")
+    for persona, stage, customers, pct_customers, revenue, pct_revenue, clv, _ in rows:
+        average = f"{clv:,.2f}" if clv is not None else "-"
+        lines.append(
+            f"  {persona:<20} {stage:<9} {customers:>10,} {pct_customers or 0:>6.1f} {revenue:>16,.2f} "
+            f"{pct_revenue or 0:>6.1f} {average:>10}"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,10 +22,10 @@ rows_per_contact as (
 
 final as (
     select
-        coalesce(contacts.contact_id, rows_per_contact.contact_id) as contact_id,
         contacts.is_customer,
         rows_per_contact.score_rows,
-        rows_per_contact.rows_with_persona
+        rows_per_contact.rows_with_persona,
+        coalesce(contacts.contact_id, rows_per_contact.contact_id) as contact_id
     from contacts
     full outer join rows_per_contact
         on contacts.contact_id = rows_per_contact.contact_id

@@ -133,9 +133,9 @@ def clean_event_days(raw: Path, now: pd.Timestamp, contacts: set[str], zone: str
     return pd.DataFrame({"contact_id": good.contact_id, "day": good.occurred.dt.tz_convert(zone).dt.date}).dropna()
 
 
-def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reporting: str = "EUR") -> pd.DataFrame:
-    """One row per contact existing as of the date: valid orders, net revenue,
-    first and last valid order days, from the README's definitions."""
+def clean_data(raw: Path, zone: str = "UTC", reporting: str = "EUR") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Clean contacts, clean orders (with `day` in the zone and net revenue in
+    the reporting currency) and clean (contact, event day) pairs."""
     now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     rates_frame = pd.read_csv(PROJECT_DIR / "seeds/currency_rates.csv", dtype=str)
     rates = {
@@ -145,8 +145,22 @@ def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reportin
     known = set(contacts.contact_id)
     orders = clean_orders(raw, now, known, rates, reporting)
     orders["day"] = orders.ordered.dt.tz_convert(zone).dt.date
+    return contacts, orders, clean_event_days(raw, now, known, zone)
+
+
+def valid_orders(raw: Path, zone: str = "UTC", reporting: str = "EUR") -> pd.DataFrame:
+    """Every valid order of all time (completed, net revenue above zero):
+    contact_id, day and net_revenue. Filter by day for an as-of date."""
+    _, orders, _ = clean_data(raw, zone, reporting)
+    valid = orders[(orders.status == "completed") & (orders.net_revenue > 0)]
+    return valid[["order_id", "contact_id", "day", "net_revenue"]].reset_index(drop=True)
+
+
+def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reporting: str = "EUR") -> pd.DataFrame:
+    """One row per contact existing as of the date: valid orders, net revenue,
+    first and last valid order days, from the README's definitions."""
+    contacts, orders, events = clean_data(raw, zone, reporting)
     orders = orders[orders.day <= as_of]
-    events = clean_event_days(raw, now, known, zone)
     created = pd.DataFrame({"contact_id": contacts.contact_id, "day": contacts.created.dt.tz_convert(zone).dt.date})
     evidence = pd.concat([created, orders[["contact_id", "day"]], events])
     existing = set(evidence[evidence.day <= as_of].contact_id)
@@ -161,4 +175,91 @@ def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reportin
     result["valid_orders"] = result.valid_orders.fillna(0).astype(int)
     result["net_revenue"] = [value if isinstance(value, Decimal) else Decimal("0.00") for value in result.net_revenue]
     result.index.name = "contact_id"
+    return result
+
+
+SCHEME_BINS = {"standard": {"recency": 3, "frequency": 5, "monetary": 5}, "classic": {"recency": 5, "frequency": 5, "monetary": 5}}
+CENT = Decimal("0.01")
+
+
+def _quantile_scores(values: pd.Series, bins: int, worst_first_ascending: bool) -> pd.Series:
+    """1 + floor(bins × (rank − 1) / N), rank = SQL rank() from worst to best."""
+    ordered = values if worst_first_ascending else -values
+    ranks = ordered.rank(method="min").astype(int)
+    customers = len(values)
+    return ranks.map(lambda rank: 1 + (bins * (rank - 1)) // customers)
+
+
+def _threshold_scores(values: pd.Series, buckets: pd.DataFrame) -> pd.Series:
+    def score(value: Decimal) -> int:
+        for row in buckets.itertuples():
+            low = None if pd.isna(row.min_value) else Decimal(str(row.min_value))
+            high = None if pd.isna(row.max_value) else Decimal(str(row.max_value))
+            if (low is None or value >= low) and (high is None or value < high):
+                return int(row.score)
+        raise AssertionError(f"no bucket holds {value}")
+
+    return values.map(lambda value: score(Decimal(str(value))))
+
+
+def expected_rfm_scores(
+    valid: pd.DataFrame,
+    as_of: dt.date,
+    method: str = "quantile",
+    scheme: str = "standard",
+    lookback_days: int | None = None,
+) -> pd.DataFrame:
+    """One row per customer as of the date, from the README's RFM definitions:
+    measures, scores, rfm_code, F + M and the persona of the scheme's seed."""
+    orders = valid[valid.day <= as_of]
+    if lookback_days is None:
+        window = orders
+    else:
+        window = orders[orders.day > as_of - dt.timedelta(days=lookback_days)]
+    last = orders.groupby("contact_id").day.max()
+    result = pd.DataFrame(index=last.index.sort_values())
+    result.index.name = "contact_id"
+    result["recency_days"] = [(as_of - day).days for day in last.reindex(result.index)]
+    result["frequency"] = window.groupby("contact_id").size().reindex(result.index).fillna(0).astype(int)
+    sums = window.groupby("contact_id").net_revenue.sum()
+    result["monetary"] = [sums.get(contact, Decimal("0.00")) for contact in result.index]
+    result["average_order_value"] = [
+        None if frequency == 0 else (monetary / frequency).quantize(CENT, ROUND_HALF_UP)
+        for monetary, frequency in zip(result.monetary, result.frequency, strict=True)
+    ]
+    cents = result.monetary.map(lambda value: int(value * 100))
+    if method == "quantile":
+        bins = SCHEME_BINS[scheme]
+        result["recency_score"] = _quantile_scores(result.recency_days, bins["recency"], worst_first_ascending=False)
+        result["frequency_score"] = _quantile_scores(result.frequency, bins["frequency"], worst_first_ascending=True)
+        result["monetary_score"] = _quantile_scores(cents, bins["monetary"], worst_first_ascending=True)
+    else:
+        thresholds = pd.read_csv(PROJECT_DIR / "seeds/rfm_score_thresholds.csv", dtype=str)
+        thresholds = thresholds[thresholds.persona_scheme == scheme]
+        for dimension, column in (("recency", "recency_days"), ("frequency", "frequency"), ("monetary", "monetary")):
+            result[f"{dimension}_score"] = _threshold_scores(result[column], thresholds[thresholds.dimension == dimension])
+    result["rfm_code"] = (
+        result.recency_score.astype(str) + result.frequency_score.astype(str) + result.monetary_score.astype(str)
+    )
+    result["fm_score"] = result.frequency_score + result.monetary_score
+    rules = pd.read_csv(PROJECT_DIR / f"seeds/rfm_personas_{scheme}.csv")
+
+    def persona(recency: int, fm: int) -> tuple[str, int, str]:
+        matches = rules[
+            (rules.recency_score_min <= recency)
+            & (recency <= rules.recency_score_max)
+            & (rules.fm_score_min <= fm)
+            & (fm <= rules.fm_score_max)
+        ]
+        assert len(matches) == 1, f"R={recency} F+M={fm} matches {len(matches)} rules"
+        row = matches.iloc[0]
+        return row.persona, int(row.persona_rank), row.lifecycle_stage
+
+    personas = [persona(r, fm) for r, fm in zip(result.recency_score, result.fm_score, strict=True)]
+    result["persona"] = [p[0] for p in personas]
+    result["persona_rank"] = [p[1] for p in personas]
+    result["lifecycle_stage"] = [p[2] for p in personas]
+    result["lifetime_valid_orders"] = orders.groupby("contact_id").size().reindex(result.index).astype(int)
+    lifetime = orders.groupby("contact_id").net_revenue.sum()
+    result["lifetime_net_revenue"] = [lifetime[contact] for contact in result.index]
     return result

@@ -23,6 +23,11 @@ MARTS = {
     "fct_order_lines": "order_line_id",
     "fct_engagement_events": "event_id",
     "dim_products": "product_id",
+    "rfm_scores": "contact_id",
+    "rfm_thresholds": "dimension, score",
+    "rfm_persona_summary": "persona",
+    "persona_movement": "from_persona, to_persona",
+    "persona_population_change": "persona",
 }
 
 

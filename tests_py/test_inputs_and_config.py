@@ -82,6 +82,19 @@ def test_only_required_files_and_columns_build_with_empty_optional_data(workspac
         ({"reporting_currency": "euro"}, "var reporting_currency: 'euro' is not an ISO 4217 code"),
         ({"reporting_currency": "XYZ"}, "var reporting_currency: 'XYZ' has no row in seed currency_rates"),
         ({"raw_source_mode": "ftp"}, "var raw_source_mode: 'ftp' must be 'files' or 'tables'"),
+        ({"rfm_scoring_method": "median"}, "var rfm_scoring_method: 'median' must be 'quantile' or 'thresholds'"),
+        ({"rfm_recency_bins": 12}, "var rfm_recency_bins: '12' must be a whole number of bins from 1 to 9"),
+        ({"rfm_lookback_days": 0}, "var rfm_lookback_days: '0' must be a whole number of days >= 1"),
+        ({"rfm_persona_scheme": "Gold tier"}, "var rfm_persona_scheme: 'Gold tier' must be a scheme name in snake_case"),
+        ({"rfm_persona_scheme": "gold"}, "depends on a node named 'rfm_personas_gold' which was not found"),
+        (
+            {"as_of_date": "2024-06-30", "persona_movement_end_date": "2024-07-01"},
+            "var persona_movement_end_date: '2024-07-01' is after the as-of date 2024-06-30",
+        ),
+        (
+            {"as_of_date": "2024-06-30", "persona_movement_start_date": "2024-06-30"},
+            "var persona_movement_start_date: '2024-06-30' must be before the end date 2024-06-30",
+        ),
     ],
 )
 def test_bad_configuration_stops_the_build_and_names_the_var(

@@ -26,7 +26,7 @@ valid_orders_as_of as (
         {%- endif %} as is_in_lookback
     from score_dates
     inner join orders
-        on orders.ordered_date <= score_dates.as_of_date
+        on score_dates.as_of_date >= orders.ordered_date
     where orders.is_valid_order
 ),
 

@@ -33,15 +33,16 @@ scored as (
     select
         ranked.as_of_date,
         ranked.contact_id,
-        {%- for dimension in rfm_dimensions() %}
-        1 + {{ integer_divide(dimension ~ '_bins.bins * (ranked.' ~ dimension ~ '_rank - 1)', 'ranked.customers') }}
-            as {{ dimension }}_score{{ ',' if not loop.last }}
-        {%- endfor %}
+        1 + {{ integer_divide('recency_bins.bins * (ranked.recency_rank - 1)', 'ranked.customers') }} as recency_score,
+        1 + {{ integer_divide('frequency_bins.bins * (ranked.frequency_rank - 1)', 'ranked.customers') }} as frequency_score,
+        1 + {{ integer_divide('monetary_bins.bins * (ranked.monetary_rank - 1)', 'ranked.customers') }} as monetary_score
     from ranked
-    {%- for dimension in rfm_dimensions() %}
-    inner join bins as {{ dimension }}_bins
-        on {{ dimension }}_bins.dimension = {{ sql_string_literal(dimension) }}
-    {%- endfor %}
+    inner join bins as recency_bins
+        on recency_bins.dimension = 'recency'
+    inner join bins as frequency_bins
+        on frequency_bins.dimension = 'frequency'
+    inner join bins as monetary_bins
+        on monetary_bins.dimension = 'monetary'
 ),
 {%- else -%}
 thresholds as (

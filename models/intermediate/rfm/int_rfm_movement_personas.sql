@@ -89,8 +89,8 @@ final as (
         both_sources.as_of_date,
         both_sources.contact_id,
         both_sources.persona,
-        coalesce(rules.persona_rank, both_sources.persona_rank) as persona_rank,
-        both_sources.scores_source
+        both_sources.scores_source,
+        coalesce(rules.persona_rank, both_sources.persona_rank) as persona_rank
     from both_sources
     left join rules
         on both_sources.persona = rules.persona

@@ -1,12 +1,7 @@
 {#- The as-of date, and the persona-movement start and end dates, each once. -#}
 {%- set as_of = as_of_date_string() -%}
 {%- set movement = persona_movement_dates() -%}
-{%- set dates = [] -%}
-{%- for day in [as_of, movement[0], movement[1]] -%}
-    {%- if day not in dates -%}
-        {%- do dates.append(day) -%}
-    {%- endif -%}
-{%- endfor -%}
+{%- set dates = [as_of, movement[0], movement[1]] | unique | list -%}
 
 with
 

@@ -1,4 +1,5 @@
 {%- set value_columns = {'recency': 'recency_days', 'frequency': 'frequency', 'monetary': 'monetary'} -%}
+-- depends_on: {{ ref('int_rfm_score_thresholds') }}
 with
 
 personas as (
@@ -9,9 +10,11 @@ bins as (
     select * from {{ ref('int_rfm_score_bins') }}
 ),
 
+{% if rfm_scoring_method() == 'thresholds' -%}
 thresholds as (
     select * from {{ ref('int_rfm_score_thresholds') }}
 ),
+{%- endif %}
 
 scores as (
     {%- for score in range(1, 10) %}
@@ -29,7 +32,7 @@ dimension_scores as (
         scores.score
     from bins
     inner join scores
-        on scores.score <= bins.bins
+        on bins.bins >= scores.score
 ),
 
 -- One row per customer and dimension: the value and the score it got.
@@ -90,10 +93,12 @@ final as (
         on
             dimension_scores.dimension = observed.dimension
             and dimension_scores.score = observed.score
+    {%- if rfm_scoring_method() == 'thresholds' %}
     left join thresholds
         on
             dimension_scores.dimension = thresholds.dimension
             and dimension_scores.score = thresholds.score
+    {%- endif %}
 )
 
 select * from final

@@ -37,7 +37,7 @@ combinations as (
         fm.number as fm_score
     from score_space
     inner join integers as recency
-        on recency.number <= score_space.recency_bins
+        on score_space.recency_bins >= recency.number
     inner join integers as fm
         on fm.number between 2 and score_space.fm_score_max
 ),

@@ -40,7 +40,7 @@ ordered_buckets as (
         row_number() over (
             partition by thresholds.dimension
             order by thresholds.min_value nulls first, thresholds.max_value nulls last, thresholds.score nulls last
-        ) as position,
+        ) as bucket_position,
         count(*) over (partition by thresholds.dimension) as buckets,
         lag(thresholds.score) over (
             partition by thresholds.dimension
@@ -127,7 +127,7 @@ missing_scores as (
     inner join dimensions
         on bucket_counts.dimension = dimensions.dimension
     inner join scores
-        on scores.score <= bucket_counts.buckets
+        on bucket_counts.buckets >= scores.score
     left join thresholds
         on
             bucket_counts.dimension = thresholds.dimension
@@ -159,7 +159,7 @@ gaps_and_overlaps as (
             "'gap: no bucket holds values from 0 up to '", "cast(min_value as " ~ dbt.type_string() ~ ")",
         ]) }} as detail
     from ordered_buckets
-    where position = 1 and min_value > 0
+    where bucket_position = 1 and min_value > 0
 
     union all
 
@@ -171,7 +171,7 @@ gaps_and_overlaps as (
             "' and above (leave max_value empty on the last bucket)'",
         ]) }} as detail
     from ordered_buckets
-    where position = buckets and max_value is not null
+    where bucket_position = buckets and max_value is not null
 
     union all
 
@@ -187,7 +187,7 @@ gaps_and_overlaps as (
             "' starts at '", "cast(min_value as " ~ dbt.type_string() ~ ")", "')'",
         ]) }} as detail
     from ordered_buckets
-    where position > 1 and min_value > previous_max_value
+    where bucket_position > 1 and min_value > previous_max_value
 
     union all
 
@@ -202,7 +202,7 @@ gaps_and_overlaps as (
         ]) }} as detail
     from ordered_buckets
     where
-        position > 1
+        bucket_position > 1
         and (min_value is null or previous_max_value is null or min_value < previous_max_value)
 ),
 
@@ -214,14 +214,14 @@ misordered_scores as (
         'score_order' as problem,
         {{ dbt.concat([
             "'score '", "cast(score as " ~ dbt.type_string() ~ ")",
-            "' is bucket '", "cast(position as " ~ dbt.type_string() ~ ")",
+            "' is bucket '", "cast(bucket_position as " ~ dbt.type_string() ~ ")",
             "' in value order; '",
             "case when is_higher_better then 'scores must rise with the value' else 'scores must fall as days since the last order rise' end",
         ]) }} as detail
     from ordered_buckets
     where
         score is not null
-        and score != case when is_higher_better then position else buckets - position + 1 end
+        and score != case when is_higher_better then bucket_position else buckets - bucket_position + 1 end
 ),
 
 all_problems as (

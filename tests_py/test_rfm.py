@@ -1,0 +1,227 @@
+"""RFM scores, personas, the persona dashboard, history and movement agree
+exactly with an independent pandas computation written from the README's
+definitions, on generated data with bad rows; history backfills equal
+single-date builds; bad rules stop the build naming what is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from collections.abc import Callable
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from conftest import BIN_DIR, PROJECT_DIR, Workspace
+from reference import expected_rfm_scores, valid_orders
+
+pytestmark = pytest.mark.build
+
+GENERATE = ("--contacts", "2500", "--orders", "20000", "--events", "20000", "--end-date", "2026-06-30", "--seed", "11")
+SCORE_COLUMNS = [
+    "recency_days",
+    "frequency",
+    "monetary",
+    "average_order_value",
+    "recency_score",
+    "frequency_score",
+    "monetary_score",
+    "rfm_code",
+    "fm_score",
+    "persona",
+    "persona_rank",
+    "lifecycle_stage",
+    "lifetime_valid_orders",
+    "lifetime_net_revenue",
+]
+
+
+def money(value: object) -> Decimal | None:
+    return None if value is None or pd.isna(value) else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def built_scores(workspace: Workspace, table: str = "marts.rfm_scores", where: str = "true") -> pd.DataFrame:
+    frame = workspace.query(f"select * from {table} where {where} order by contact_id").set_index("contact_id")
+    for column in ("monetary", "average_order_value", "lifetime_net_revenue"):
+        if column in frame:
+            frame[column] = frame[column].map(money)
+    return frame
+
+
+def assert_scores_equal(actual: pd.DataFrame, expected: pd.DataFrame, columns: list[str]) -> None:
+    assert list(actual.index) == list(expected.index), "the same customers are scored"
+    for column in columns:
+        got = [None if value is None or (not isinstance(value, str) and pd.isna(value)) else value for value in actual[column]]
+        want = [None if value is None or (not isinstance(value, str) and pd.isna(value)) else value for value in expected[column]]
+        mismatched = [(contact, g, w) for contact, g, w in zip(actual.index, got, want, strict=True) if g != w]
+        assert not mismatched, f"{column}: {len(mismatched)} customers differ, e.g. {mismatched[:5]}"
+
+
+@pytest.mark.parametrize(
+    ("settings", "zone"),
+    [
+        ({"rfm_scoring_method": "quantile", "rfm_persona_scheme": "standard"}, "UTC"),
+        (
+            {"rfm_scoring_method": "thresholds", "rfm_persona_scheme": "classic", "rfm_lookback_days": 365},
+            "America/New_York",
+        ),
+    ],
+    ids=["quantile-standard", "thresholds-classic-lookback"],
+)
+def test_rfm_scores_and_personas_match_the_pandas_reference(workspace: Workspace, settings: dict[str, object], zone: str) -> None:
+    workspace.generate(*GENERATE, "--bad-row-rate", "0.003", "--format", "csv")
+    as_of = dt.date(2026, 5, 15)
+    workspace.build(vars={"as_of_date": as_of.isoformat(), "reporting_timezone": zone, **settings})
+
+    valid = valid_orders(workspace.raw, zone)
+    expected = expected_rfm_scores(
+        valid,
+        as_of,
+        method=str(settings["rfm_scoring_method"]),
+        scheme=str(settings["rfm_persona_scheme"]),
+        lookback_days=settings.get("rfm_lookback_days"),  # type: ignore[arg-type]
+    )
+    actual = built_scores(workspace)
+    assert_scores_equal(actual, expected, SCORE_COLUMNS)
+    assert set(actual.scoring_method) == {settings["rfm_scoring_method"]}
+    assert set(actual.persona_scheme) == {settings["rfm_persona_scheme"]}
+
+    # the comparison means something: many customers, ties, most personas used
+    assert len(expected) > 1000
+    assert expected.frequency.duplicated().any() and expected.recency_days.duplicated().any()
+    assert expected.persona.nunique() >= 5
+
+    # the persona dashboard, from the same reference
+    summary = workspace.query("select * from marts.rfm_persona_summary").set_index("persona")
+    rules = pd.read_csv(PROJECT_DIR / f"seeds/rfm_personas_{settings['rfm_persona_scheme']}.csv").set_index("persona")
+    assert sorted(summary.index) == sorted(rules.index), "every persona has a row, even with no customer"
+    grouped = expected.groupby("persona")
+    for persona in rules.index:
+        customers = int(grouped.size().get(persona, 0))
+        assert summary.loc[persona, "customers"] == customers, persona
+        revenue = sum(grouped.get_group(persona).lifetime_net_revenue, Decimal("0.00")) if customers else Decimal("0.00")
+        assert money(summary.loc[persona, "revenue"]) == revenue, persona
+    assert money(summary.revenue.sum()) == sum(valid[valid.day <= as_of].net_revenue, Decimal("0.00"))
+
+    # the cut points: customers per score and the values they span
+    thresholds = workspace.query("select * from marts.rfm_thresholds")
+    for dimension, column in (("recency", "recency_days"), ("frequency", "frequency"), ("monetary", "monetary")):
+        rows = thresholds[thresholds.dimension == dimension].set_index("score")
+        counts = expected.groupby(f"{dimension}_score").size()
+        assert {int(score): int(n) for score, n in rows.customers.items() if n} == {int(s): int(n) for s, n in counts.items()}
+        spans = expected.groupby(f"{dimension}_score")[column].agg(["min", "max"])
+        for score, span in spans.iterrows():
+            assert money(rows.loc[score, "min_value"]) == money(span["min"]), (dimension, score)
+            assert money(rows.loc[score, "max_value"]) == money(span["max"]), (dimension, score)
+
+
+def test_history_backfill_equals_single_date_builds_and_feeds_persona_movement(
+    make_workspace: Callable[[str], Workspace],
+) -> None:
+    dates = [dt.date(2026, 6, 30), dt.date(2026, 4, 30), dt.date(2026, 5, 31)]  # out of order on purpose
+    backfill = make_workspace("backfill")
+    backfill.generate(*GENERATE, "--bad-row-rate", "0.003")
+    assert backfill.dbt("seed").ok
+    for day in dates:
+        run = backfill.dbt("run", vars={"as_of_date": day.isoformat()})
+        assert run.ok, run.output[-4000:]
+    history = backfill.query("select * from marts.rfm_scores_history order by as_of_date, contact_id")
+    assert sorted(history.as_of_date.dt.date.unique()) == sorted(dates)
+
+    # each date's rows are that date's scores, from the definitions
+    valid = valid_orders(backfill.raw)
+    references = {day: expected_rfm_scores(valid, day) for day in dates}
+    for day in dates:
+        actual = built_scores(backfill, "marts.rfm_scores_history", f"as_of_date = '{day}'")
+        assert_scores_equal(actual, references[day], SCORE_COLUMNS[:12])
+
+    # rebuilding one date replaces its rows only: the table is unchanged
+    assert backfill.dbt("run", vars={"as_of_date": dates[2].isoformat()}).ok
+    rebuilt = backfill.query("select * from marts.rfm_scores_history order by as_of_date, contact_id")
+    pd.testing.assert_frame_equal(rebuilt, history)
+
+    # a date built alone in a fresh warehouse gives the same rows
+    alone = make_workspace("alone")
+    shutil.copytree(backfill.raw, alone.raw, dirs_exist_ok=True)
+    alone.build(vars={"as_of_date": dates[2].isoformat()})
+    alone_rows = alone.query("select * from marts.rfm_scores_history order by as_of_date, contact_id")
+    pd.testing.assert_frame_equal(
+        alone_rows, history[history.as_of_date.dt.date == dates[2]].reset_index(drop=True), check_dtype=False
+    )
+    assert alone.query("select start_scores_source from marts.persona_movement limit 1").iat[0, 0] == "computed"
+
+    # persona movement between two dates: read from the history in one
+    # warehouse, computed in the other, and equal to the reference either way
+    movement_vars = {
+        "as_of_date": dates[0].isoformat(),
+        "persona_movement_start_date": dates[1].isoformat(),
+        "persona_movement_end_date": dates[2].isoformat(),
+    }
+    assert backfill.dbt("run", vars=movement_vars).ok
+    assert alone.dbt("run", vars=movement_vars).ok
+    from_history = backfill.query("select * from marts.persona_movement order by from_persona, to_persona")
+    computed = alone.query("select * from marts.persona_movement order by from_persona, to_persona")
+    assert set(from_history.start_scores_source) == {"history"} and set(from_history.end_scores_source) == {"history"}
+    assert set(computed.start_scores_source) == {"computed"}
+    columns = ["from_persona", "to_persona", "customers", "pct_of_from_persona"]
+    pd.testing.assert_frame_equal(from_history[columns], computed[columns])
+
+    start, end = references[dates[1]].persona, references[dates[2]].persona
+    moves = pd.DataFrame({"to": end, "from": start.reindex(end.index).fillna("New customers")})
+    expected_moves = moves.groupby(["from", "to"]).size()
+    got = from_history[from_history.customers > 0].set_index(["from_persona", "to_persona"]).customers
+    assert {key: int(n) for key, n in got.items()} == {key: int(n) for key, n in expected_moves.items()}
+    assert expected_moves.get("New customers", pd.Series(dtype=int)).sum() > 0, "some customers are new in the period"
+    population = backfill.query("select * from marts.persona_population_change").set_index("persona")
+    for persona, row in population.iterrows():
+        assert row.start_customers == int((start == persona).sum()), persona
+        assert row.end_customers == int((end == persona).sum()), persona
+
+
+def test_persona_rules_that_leave_combinations_uncovered_stop_the_build(workspace: Workspace) -> None:
+    workspace.generate("--contacts", "200", "--orders", "600", "--events", "500", "--end-date", "2026-06-30")
+    result = workspace.dbt("build", vars={"as_of_date": "2026-06-30", "rfm_recency_bins": 4})
+    assert not result.ok
+    assert "int_rfm_persona_rule_problems found 9 problem(s)" in result.output
+    assert "rfm_personas_standard: score combination R=4, F+M=2 is covered by no persona" in result.output
+    assert "rfm_personas_standard: score combination R=4, F+M=10 is covered by no persona" in result.output
+
+
+def test_threshold_seed_with_a_gap_stops_the_build_naming_the_dimension(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # a copy of the project whose thresholds seed has a gap in monetary
+    project = tmp_path_factory.mktemp("project")
+    files = subprocess.run(["git", "ls-files"], cwd=PROJECT_DIR, capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_DIR / name, project / name)
+    seed = project / "seeds/rfm_score_thresholds.csv"
+    seed.write_text(seed.read_text().replace("standard,monetary,3,150,400", "standard,monetary,3,160,400"))
+    workspace = Workspace(tmp_path_factory.mktemp("gap"))
+    workspace.generate("--contacts", "200", "--orders", "600", "--events", "500", "--end-date", "2026-06-30")
+    result = subprocess.run(
+        [
+            str(BIN_DIR / "dbt"),
+            "build",
+            "--select",
+            "+int_customers_rfm_scored",
+            "--vars",
+            "{as_of_date: '2026-06-30', rfm_scoring_method: thresholds}",
+            "--target-path",
+            str(workspace.root / "target"),
+            "--log-path",
+            str(workspace.root / "logs"),
+        ],
+        cwd=project,
+        env=workspace.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert (
+        "rfm_score_thresholds, scheme 'standard', dimension 'monetary': gap: no bucket holds values from 150.00 up to 160.00"
+        in output
+    ), output[-3000:]
