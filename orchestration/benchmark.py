@@ -44,6 +44,17 @@ def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
     return {"seconds": float(seconds), "peak_rss_gib": round(int(max_rss_kb) / 1024 / 1024, 2)}
 
 
+def model_seconds(run_results: Path) -> dict[str, float]:
+    """Each model's execution time in the build, slowest first."""
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    times = {
+        result["unique_id"].split(".")[-1]: round(result["execution_time"], 1)
+        for result in results
+        if result["unique_id"].startswith("model.")
+    }
+    return dict(sorted(times.items(), key=lambda item: -item[1]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.benchmark", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small", help="data size (default: small)")
@@ -55,8 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         help="where data and the warehouse go (default: $BENCHMARK_DIR or /tmp/customer_segments_benchmark)",
     )
     parser.add_argument("--end-date", default="2026-11-25", help="last day of the generated data and the as-of date")
+    parser.add_argument("--events", type=int, help="override the scale's number of events (e.g. to measure order models alone)")
+    parser.add_argument("--select", help="dbt selection for the build step (default: everything)")
+    parser.add_argument("--name", help="results file name without .json (default: the scale)")
     args = parser.parse_args(argv)
-    scale = SCALES[args.scale]
+    scale = dict(SCALES[args.scale])
+    if args.events is not None:
+        scale["events"] = args.events
     steps = [step.strip() for step in args.steps.split(",") if step.strip()]
     unknown = set(steps) - {"generate", "build"}
     if unknown:
@@ -74,10 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     bin_dir = Path(sys.executable).parent
     out = PROJECT_DIR / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    results_file = out / f"{args.scale}.json"
+    results_file = out / f"{args.name or args.scale}.json"
     # a run of one step keeps the other step's figures from an earlier run
     results: dict[str, object] = json.loads(results_file.read_text()) if results_file.exists() else {}
     results.update({"scale": args.scale, **scale, "date": dt.date.today().isoformat(), "cpus": os.cpu_count()})
+    if args.select:
+        results["select"] = args.select
     if "generate" in steps:
         results["generate"] = measured(
             [
@@ -111,10 +129,12 @@ def main(argv: list[str] | None = None) -> int:
                 str(work / "target"),
                 "--log-path",
                 str(work / "logs"),
+                *(["--select", args.select] if args.select else []),
             ],
             env,
         )
         results["warehouse_bytes"] = database.stat().st_size
+        results["model_seconds"] = model_seconds(work / "target" / "run_results.json")
     results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))
     generate = results.get("generate", {})

@@ -178,7 +178,10 @@ def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reportin
     return result
 
 
-SCHEME_BINS = {"standard": {"recency": 3, "frequency": 5, "monetary": 5}, "classic": {"recency": 5, "frequency": 5, "monetary": 5}}
+SCHEME_BINS = {
+    "standard": {"recency": 3, "frequency": 5, "monetary": 5},
+    "classic": {"recency": 5, "frequency": 5, "monetary": 5},
+}
 CENT = Decimal("0.01")
 
 
@@ -212,10 +215,7 @@ def expected_rfm_scores(
     """One row per customer as of the date, from the README's RFM definitions:
     measures, scores, rfm_code, F + M and the persona of the scheme's seed."""
     orders = valid[valid.day <= as_of]
-    if lookback_days is None:
-        window = orders
-    else:
-        window = orders[orders.day > as_of - dt.timedelta(days=lookback_days)]
+    window = orders if lookback_days is None else orders[orders.day > as_of - dt.timedelta(days=lookback_days)]
     last = orders.groupby("contact_id").day.max()
     result = pd.DataFrame(index=last.index.sort_values())
     result.index.name = "contact_id"
@@ -238,9 +238,7 @@ def expected_rfm_scores(
         thresholds = thresholds[thresholds.persona_scheme == scheme]
         for dimension, column in (("recency", "recency_days"), ("frequency", "frequency"), ("monetary", "monetary")):
             result[f"{dimension}_score"] = _threshold_scores(result[column], thresholds[thresholds.dimension == dimension])
-    result["rfm_code"] = (
-        result.recency_score.astype(str) + result.frequency_score.astype(str) + result.monetary_score.astype(str)
-    )
+    result["rfm_code"] = result.recency_score.astype(str) + result.frequency_score.astype(str) + result.monetary_score.astype(str)
     result["fm_score"] = result.frequency_score + result.monetary_score
     rules = pd.read_csv(PROJECT_DIR / f"seeds/rfm_personas_{scheme}.csv")
 

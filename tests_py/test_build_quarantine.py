@@ -33,7 +33,7 @@ def test_generated_bad_rows_land_in_quarantine_with_their_reasons(workspace: Wor
 
 def assert_every_model_and_column_is_described(workspace: Workspace) -> None:
     """Each built model has a description, and its documented columns are its
-    actual columns, each with a description."""
+    actual columns, each with a description; each macro is described."""
     manifest = json.loads((workspace.root / "target" / "manifest.json").read_text())
     actual = workspace.query("select table_schema, table_name, column_name from information_schema.columns")
     checked = 0
@@ -47,6 +47,14 @@ def assert_every_model_and_column_is_described(workspace: Workspace) -> None:
         assert all(text.strip() for text in documented.values()), f"{node['name']} has an undescribed column"
         checked += 1
     assert checked >= 30
+    macros = [
+        macro
+        for macro in manifest["macros"].values()
+        if macro["package_name"] == "customer_segments" and "__" not in macro["name"] and not macro["name"].startswith("test_")
+    ]
+    undocumented = sorted(macro["name"] for macro in macros if not macro["description"].strip())
+    assert not undocumented, f"macros without a description in macros/_macros.yml: {undocumented}"
+    assert len(macros) >= 40
 
 
 HAND_WRITTEN = {
