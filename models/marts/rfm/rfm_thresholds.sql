@@ -17,12 +17,7 @@ thresholds as (
 {%- endif %}
 
 scores as (
-    {%- for score in range(1, 10) %}
-    select {{ score }} as score
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ integer_series(1, 9, 'score') }}
 ),
 
 -- Every score each dimension can give, even when no customer has it.

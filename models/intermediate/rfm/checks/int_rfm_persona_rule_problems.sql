@@ -23,12 +23,7 @@ score_space as (
 ),
 
 integers as (
-    {%- for number in range(1, 19) %}
-    select {{ number }} as number
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ integer_series(1, 18, 'number') }}
 ),
 
 combinations as (

@@ -21,12 +21,7 @@ dimensions as (
 ),
 
 scores as (
-    {%- for score in range(1, 10) %}
-    select {{ score }} as score
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ integer_series(1, 9, 'score') }}
 ),
 
 -- Buckets in value order, each beside the one before it.
