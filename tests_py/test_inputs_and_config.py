@@ -86,7 +86,11 @@ def test_only_required_files_and_columns_build_with_empty_optional_data(workspac
         ({"rfm_recency_bins": 12}, "var rfm_recency_bins: '12' must be a whole number of bins from 1 to 9"),
         ({"rfm_lookback_days": 0}, "var rfm_lookback_days: '0' must be a whole number of days >= 1"),
         ({"rfm_persona_scheme": "Gold tier"}, "var rfm_persona_scheme: 'Gold tier' must be a scheme name in snake_case"),
-        ({"rfm_persona_scheme": "gold"}, "depends on a node named 'rfm_personas_gold' which was not found"),
+        ({"rfm_persona_scheme": "gold"}, "var rfm_recency_bins: persona scheme 'gold' has no default number of bins"),
+        (
+            {"rfm_persona_scheme": "gold", "rfm_recency_bins": 3, "rfm_frequency_bins": 5, "rfm_monetary_bins": 5},
+            "depends on a node named 'rfm_personas_gold' which was not found",
+        ),
         (
             {"as_of_date": "2024-06-30", "persona_movement_end_date": "2024-07-01"},
             "var persona_movement_end_date: '2024-07-01' is after the as-of date 2024-06-30",

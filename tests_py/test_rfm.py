@@ -204,8 +204,12 @@ def test_threshold_seed_with_a_gap_stops_the_build_naming_the_dimension(tmp_path
         [
             str(BIN_DIR / "dbt"),
             "build",
+            "--project-dir",
+            str(project),
             "--select",
             "+int_customers_rfm_scored",
+            "--indirect-selection",
+            "cautious",
             "--vars",
             "{as_of_date: '2026-06-30', rfm_scoring_method: thresholds}",
             "--target-path",
@@ -214,13 +218,14 @@ def test_threshold_seed_with_a_gap_stops_the_build_naming_the_dimension(tmp_path
             str(workspace.root / "logs"),
         ],
         cwd=project,
-        env=workspace.env(),
+        env={key: value for key, value in workspace.env().items() if key != "DBT_PROJECT_DIR"},
         capture_output=True,
         text=True,
         check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0
+    assert "ERROR=1 " in output, "the check is the only failure: " + output[-3000:]
     assert (
         "rfm_score_thresholds, scheme 'standard', dimension 'monetary': gap: no bucket holds values from 150.00 up to 160.00"
         in output

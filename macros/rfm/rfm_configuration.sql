@@ -37,7 +37,7 @@
     {%- if value == '' -%}
         {%- set scheme = rfm_persona_scheme() -%}
         {%- if scheme not in scheme_defaults -%}
-            {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": persona scheme '" ~ scheme ~ "' has no default number of bins; set rfm_recency_bins, rfm_frequency_bins and rfm_monetary_bins") }}
+            {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": persona scheme '" ~ scheme ~ "' has no default number of bins; set rfm_recency_bins, rfm_frequency_bins and rfm_monetary_bins (and add its rules as the seed rfm_personas_" ~ scheme ~ ")") }}
         {%- endif -%}
         {{- return(scheme_defaults[scheme][dimension]) -}}
     {%- endif -%}
