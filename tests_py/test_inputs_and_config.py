@@ -92,12 +92,12 @@ def test_only_required_files_and_columns_build_with_empty_optional_data(workspac
             "depends on a node named 'rfm_personas_gold' which was not found",
         ),
         (
-            {"as_of_date": "2024-06-30", "persona_movement_end_date": "2024-07-01"},
-            "var persona_movement_end_date: '2024-07-01' is after the as-of date 2024-06-30",
+            {"as_of_date": "2024-06-30", "movement_end_date": "2024-07-01"},
+            "var movement_end_date: '2024-07-01' is after the as-of date 2024-06-30",
         ),
         (
-            {"as_of_date": "2024-06-30", "persona_movement_start_date": "2024-06-30"},
-            "var persona_movement_start_date: '2024-06-30' must be before the end date 2024-06-30",
+            {"as_of_date": "2024-06-30", "movement_start_date": "2024-06-30"},
+            "var movement_start_date: '2024-06-30' must be before the end date 2024-06-30",
         ),
     ],
 )

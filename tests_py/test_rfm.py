@@ -156,8 +156,8 @@ def test_history_backfill_equals_single_date_builds_and_feeds_persona_movement(
     # warehouse, computed in the other, and equal to the reference either way
     movement_vars = {
         "as_of_date": dates[0].isoformat(),
-        "persona_movement_start_date": dates[1].isoformat(),
-        "persona_movement_end_date": dates[2].isoformat(),
+        "movement_start_date": dates[1].isoformat(),
+        "movement_end_date": dates[2].isoformat(),
     }
     assert backfill.dbt("run", vars=movement_vars).ok
     assert alone.dbt("run", vars=movement_vars).ok

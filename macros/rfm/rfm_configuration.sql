@@ -62,23 +62,23 @@
 {#- The persona-movement period as two YYYY-MM-DD strings [start, end]: by
     default the end is the as-of date and the start 30 days before it. The
     end may not be after the as-of date, and the start must be before the end. -#}
-{% macro persona_movement_dates() -%}
+{% macro movement_dates() -%}
     {%- set as_of = as_of_date_string() -%}
-    {%- set end_text = var_text('persona_movement_end_date') -%}
-    {%- set end = date_var_string('persona_movement_end_date', end_text) if end_text != '' else as_of -%}
+    {%- set end_text = var_text('movement_end_date') -%}
+    {%- set end = date_var_string('movement_end_date', end_text) if end_text != '' else as_of -%}
     {%- if end > as_of -%}
-        {{ exceptions.raise_compiler_error("var persona_movement_end_date: '" ~ end ~ "' is after the as-of date " ~ as_of ~ "; nothing after the as-of date is used") }}
+        {{ exceptions.raise_compiler_error("var movement_end_date: '" ~ end ~ "' is after the as-of date " ~ as_of ~ "; nothing after the as-of date is used") }}
     {%- endif -%}
-    {%- set start_text = var_text('persona_movement_start_date') -%}
+    {%- set start_text = var_text('movement_start_date') -%}
     {%- if start_text != '' -%}
-        {%- set start = date_var_string('persona_movement_start_date', start_text) -%}
+        {%- set start = date_var_string('movement_start_date', start_text) -%}
     {%- else -%}
         {%- set end_parts = end.split('-') -%}
         {%- set end_day = modules.datetime.date(end_parts[0] | int, end_parts[1] | int, end_parts[2] | int) -%}
         {%- set start = (end_day - modules.datetime.timedelta(days=30)).strftime('%Y-%m-%d') -%}
     {%- endif -%}
     {%- if start >= end -%}
-        {{ exceptions.raise_compiler_error("var persona_movement_start_date: '" ~ start ~ "' must be before the end date " ~ end) }}
+        {{ exceptions.raise_compiler_error("var movement_start_date: '" ~ start ~ "' must be before the end date " ~ end) }}
     {%- endif -%}
     {{- return([start, end]) -}}
 {%- endmacro %}

@@ -24,7 +24,13 @@
             {%- do rfm_bins(dimension) -%}
         {%- endfor -%}
         {%- do rfm_lookback_days() -%}
-        {%- do persona_movement_dates() -%}
+        {%- do movement_dates() -%}
+        {%- do decision_window_days() -%}
+        {%- do engaged_window_days() -%}
+        {%- do engagement_changes_start_date() -%}
+        {%- do include_machine_opens() -%}
+        {%- do engagement_level_method() -%}
+        {%- do engagement_level_thresholds() -%}
     {%- endif -%}
     select 1
 {% endmacro %}

@@ -6,7 +6,7 @@ orders as (
 ),
 
 score_dates as (
-    select * from {{ ref('int_rfm_score_dates') }}
+    select * from {{ ref('int_score_dates') }}
 ),
 
 -- Each valid order, once for every date it is on or before. Frequency and

@@ -1,7 +1,7 @@
 {#- The personas at the start and at the end of the persona-movement period:
     the history's rows for the date when it has them (scored with the same
     scheme and method), otherwise the scores this build computed for it. -#}
-{%- set dates = persona_movement_dates() -%}
+{%- set dates = movement_dates() -%}
 with
 
 history as (

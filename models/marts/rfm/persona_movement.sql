@@ -1,4 +1,4 @@
-{%- set dates = persona_movement_dates() -%}
+{%- set dates = movement_dates() -%}
 with
 
 period_personas as (

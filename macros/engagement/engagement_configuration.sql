@@ -1,0 +1,66 @@
+{#- The engagement (eRFM) configuration, read from vars and checked; a bad
+    value stops the build naming the var. check_configuration() calls them. -#}
+
+{#- A var holding a number of days (1 to 3650), checked. -#}
+{% macro days_var(var_name) -%}
+    {%- set value = var_text(var_name) -%}
+    {%- if not modules.re.match('^[0-9]+$', value) or (value | int) < 1 or (value | int) > 3650 -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' must be a whole number of days from 1 to 3650") }}
+    {%- endif -%}
+    {{- return(value | int) -}}
+{%- endmacro %}
+
+{#- Days in the decision window ending on the as-of date. -#}
+{% macro decision_window_days() -%}
+    {{- return(days_var('decision_window_days')) -}}
+{%- endmacro %}
+
+{#- Days within which an interaction makes a contact engaged. -#}
+{% macro engaged_window_days() -%}
+    {{- return(days_var('engaged_window_days')) -}}
+{%- endmacro %}
+
+{#- Whether email opens flagged is_machine_open score (default: no). -#}
+{% macro include_machine_opens() -%}
+    {%- set value = var('include_machine_opens') -%}
+    {%- if value not in [true, false] -%}
+        {{ exceptions.raise_compiler_error("var include_machine_opens: '" ~ value ~ "' must be true or false") }}
+    {%- endif -%}
+    {{- return(value) -}}
+{%- endmacro %}
+
+{#- quantile (tertiles among engaged contacts) or thresholds (fixed scores). -#}
+{% macro engagement_level_method() -%}
+    {%- set method = var_text('engagement_level_method') -%}
+    {%- if method not in ['quantile', 'thresholds'] -%}
+        {{ exceptions.raise_compiler_error("var engagement_level_method: '" ~ method ~ "' must be 'quantile' or 'thresholds'") }}
+    {%- endif -%}
+    {{- return(method) -}}
+{%- endmacro %}
+
+{#- The fixed engagement-score thresholds [moderately, most] for the
+    thresholds method: a score >= moderately is Moderately engaged, >= most
+    Most engaged; 0 < moderately < most. -#}
+{% macro engagement_level_thresholds() -%}
+    {%- set values = [] -%}
+    {%- for name in ['engagement_moderately_min_score', 'engagement_most_min_score'] -%}
+        {%- set value = var(name) -%}
+        {%- if value is not number or value <= 0 -%}
+            {{ exceptions.raise_compiler_error("var " ~ name ~ ": '" ~ value ~ "' must be a number above 0") }}
+        {%- endif -%}
+        {%- do values.append(value) -%}
+    {%- endfor -%}
+    {%- if values[0] >= values[1] -%}
+        {{ exceptions.raise_compiler_error("var engagement_moderately_min_score (" ~ values[0] ~ ") must be below engagement_most_min_score (" ~ values[1] ~ ")") }}
+    {%- endif -%}
+    {{- return(values) -}}
+{%- endmacro %}
+
+{#- The date engagement-status changes are measured from, YYYY-MM-DD: the
+    as-of date minus var engagement_changes_days. -#}
+{% macro engagement_changes_start_date() -%}
+    {%- set days = days_var('engagement_changes_days') -%}
+    {%- set parts = as_of_date_string().split('-') -%}
+    {%- set as_of = modules.datetime.date(parts[0] | int, parts[1] | int, parts[2] | int) -%}
+    {{- return((as_of - modules.datetime.timedelta(days=days)).strftime('%Y-%m-%d')) -}}
+{%- endmacro %}

@@ -1,0 +1,140 @@
+{%- set window_days = decision_window_days() -%}
+with
+
+score_dates as (
+    select * from {{ ref('int_score_dates') }}
+),
+
+contacts as (
+    select * from {{ ref('int_contacts_first_seen') }}
+),
+
+event_days as (
+    select * from {{ ref('int_contact_event_days') }}
+),
+
+weights as (
+    select * from {{ ref('engagement_event_weights') }}
+),
+
+-- A contact exists on a scored date once anything has shown it.
+contacts_as_of as (
+    select
+        score_dates.as_of_date,
+        contacts.contact_id
+    from score_dates
+    inner join contacts
+        on score_dates.as_of_date >= contacts.first_seen_date
+),
+
+-- Days inside each date's decision window: age 0 (the date itself) to
+-- window − 1.
+window_days as (
+    select
+        score_dates.as_of_date,
+        event_days.contact_id,
+        event_days.event_type,
+        event_days.scoring_events,
+        {{ dbt.datediff('event_days.event_date', 'score_dates.as_of_date', 'day') }} as age_days
+    from score_dates
+    inner join event_days
+        on
+            score_dates.as_of_date >= event_days.event_date
+            and {{ dbt.dateadd('day', -window_days, 'score_dates.as_of_date') }} < event_days.event_date
+    where event_days.scoring_events > 0
+),
+
+-- An event contributes weight × (window − age_days) / window. Summing the
+-- whole-number numerators keeps the score exact; ranks use them.
+points as (
+    select
+        window_days.as_of_date,
+        window_days.contact_id,
+        sum(window_days.scoring_events * weights.weight * ({{ window_days }} - window_days.age_days)) as engagement_points,
+        sum(window_days.scoring_events) as scoring_events
+    from window_days
+    inner join weights
+        on window_days.event_type = weights.event_type
+    group by window_days.as_of_date, window_days.contact_id
+),
+
+scored as (
+    select
+        contacts_as_of.as_of_date,
+        contacts_as_of.contact_id,
+        cast(coalesce(points.engagement_points, 0) as {{ dbt.type_bigint() }}) as engagement_points,
+        cast(coalesce(points.scoring_events, 0) as {{ dbt.type_bigint() }}) as scoring_events_in_window
+    from contacts_as_of
+    left join points
+        on
+            contacts_as_of.as_of_date = points.as_of_date
+            and contacts_as_of.contact_id = points.contact_id
+),
+
+{% if engagement_level_method() == 'quantile' -%}
+-- Tertiles among each date's engaged contacts, as RFM scores:
+-- 1 + floor(3 × (rank − 1) / N) with rank() from the lowest score; ties
+-- share a level.
+ranked as (
+    select
+        as_of_date,
+        contact_id,
+        1 + {{ integer_divide(
+            '3 * (rank() over (partition by as_of_date order by engagement_points asc) - 1)',
+            'count(*) over (partition by as_of_date)'
+        ) }} as engaged_tertile
+    from scored
+    where engagement_points > 0
+),
+
+leveled as (
+    select
+        scored.as_of_date,
+        scored.contact_id,
+        scored.engagement_points,
+        scored.scoring_events_in_window,
+        coalesce(ranked.engaged_tertile, 0) as engagement_level_rank
+    from scored
+    left join ranked
+        on
+            scored.as_of_date = ranked.as_of_date
+            and scored.contact_id = ranked.contact_id
+),
+{%- else -%}
+{%- set thresholds = engagement_level_thresholds() %}
+-- Fixed thresholds on the score (points / window).
+leveled as (
+    select
+        as_of_date,
+        contact_id,
+        engagement_points,
+        scoring_events_in_window,
+        case
+            when engagement_points = 0 then 0
+            when engagement_points >= {{ thresholds[1] }} * {{ window_days }} then 3
+            when engagement_points >= {{ thresholds[0] }} * {{ window_days }} then 2
+            else 1
+        end as engagement_level_rank
+    from scored
+),
+{%- endif %}
+
+final as (
+    select
+        as_of_date,
+        contact_id,
+        engagement_points,
+        cast(1.0 * engagement_points / {{ window_days }} as {{ ratio_type() }}) as engagement_score,
+        scoring_events_in_window,
+        cast(engagement_level_rank as {{ dbt.type_int() }}) as engagement_level_rank,
+        case engagement_level_rank
+            when 3 then 'Most engaged'
+            when 2 then 'Moderately engaged'
+            when 1 then 'Lightly engaged'
+            else 'Non-engaged'
+        end as engagement_level,
+        {{ window_days }} as decision_window_days
+    from leveled
+)
+
+select * from final

@@ -1,0 +1,111 @@
+{%- set engaged_days = engaged_window_days() -%}
+with
+
+score_dates as (
+    select * from {{ ref('int_score_dates') }}
+),
+
+contacts as (
+    select * from {{ ref('int_contacts_first_seen') }}
+),
+
+event_days as (
+    select * from {{ ref('int_contact_event_days') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_enriched') }}
+),
+
+-- Interactions: human email opens (machine opens never count here), clicks,
+-- page and product views, adds to cart, and valid orders.
+interaction_days as (
+    select
+        contact_id,
+        event_date as interaction_date,
+        sum(
+            case
+                when event_type = 'email_open' then events - machine_events
+                when event_type in ('email_click', 'page_view', 'product_view', 'add_to_cart') then events
+                else 0
+            end
+        ) as interactions
+    from event_days
+    group by contact_id, event_date
+
+    union all
+
+    select
+        contact_id,
+        ordered_date as interaction_date,
+        count(*) as interactions
+    from orders
+    where is_valid_order
+    group by contact_id, ordered_date
+),
+
+-- Each interaction day, for every scored date on or after it; age 0 is the
+-- scored date, and "within N days" is age 0 to N − 1.
+aged as (
+    select
+        score_dates.as_of_date,
+        interaction_days.contact_id,
+        interaction_days.interaction_date,
+        interaction_days.interactions,
+        {{ dbt.datediff('interaction_days.interaction_date', 'score_dates.as_of_date', 'day') }} as age_days
+    from score_dates
+    inner join interaction_days
+        on score_dates.as_of_date >= interaction_days.interaction_date
+    where interaction_days.interactions > 0
+),
+
+per_contact as (
+    select
+        as_of_date,
+        contact_id,
+        max(interaction_date) as last_interaction_date,
+        sum(case when age_days < 30 then interactions else 0 end) as interactions_last_30_days,
+        sum(case when age_days < 60 then interactions else 0 end) as interactions_last_60_days,
+        sum(case when age_days < 90 then interactions else 0 end) as interactions_last_90_days,
+        sum(case when age_days < {{ engaged_days }} then interactions else 0 end) as interactions_in_engaged_window
+    from aged
+    group by as_of_date, contact_id
+),
+
+contacts_as_of as (
+    select
+        score_dates.as_of_date,
+        contacts.contact_id
+    from score_dates
+    inner join contacts
+        on score_dates.as_of_date >= contacts.first_seen_date
+),
+
+final as (
+    select
+        contacts_as_of.as_of_date,
+        contacts_as_of.contact_id,
+        case
+            when coalesce(per_contact.interactions_in_engaged_window, 0) > 0 then 'Engaged'
+            else 'Non-engaged'
+        end as engagement_status,
+        per_contact.last_interaction_date,
+        cast(
+            {{ dbt.datediff('per_contact.last_interaction_date', 'contacts_as_of.as_of_date', 'day') }}
+            as {{ dbt.type_int() }}
+        ) as days_since_last_interaction,
+        cast(coalesce(per_contact.interactions_last_30_days, 0) as {{ dbt.type_bigint() }}) as interactions_last_30_days,
+        cast(coalesce(per_contact.interactions_last_60_days, 0) as {{ dbt.type_bigint() }}) as interactions_last_60_days,
+        cast(coalesce(per_contact.interactions_last_90_days, 0) as {{ dbt.type_bigint() }}) as interactions_last_90_days,
+        coalesce(per_contact.interactions_last_30_days, 0) > 0 as has_interacted_last_30_days,
+        coalesce(per_contact.interactions_last_60_days, 0) > 0 as has_interacted_last_60_days,
+        coalesce(per_contact.interactions_last_90_days, 0) > 0 as has_interacted_last_90_days,
+        {{ engaged_days }} as engaged_window_days
+    from contacts_as_of
+    left join per_contact
+        on
+            contacts_as_of.as_of_date = per_contact.as_of_date
+            and contacts_as_of.contact_id = per_contact.contact_id
+)
+
+select * from final
