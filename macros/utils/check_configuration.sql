@@ -28,6 +28,7 @@
         {%- do decision_window_days() -%}
         {%- do engaged_window_days() -%}
         {%- do engagement_changes_start_date() -%}
+        {%- do days_var('sunset_after_days') -%}
         {%- do include_machine_opens() -%}
         {%- do engagement_level_method() -%}
         {%- do engagement_level_thresholds() -%}
