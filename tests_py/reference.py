@@ -26,7 +26,8 @@ EVENT_TYPES = {
     "add_to_cart",
 }
 TRAFFIC = {"utm", "referral", "search", "advert", "email", "direct"}
-BOOLEANS = {"true", "t", "1", "yes", "y", "false", "f", "0", "no", "n"}
+TRUE_WORDS = {"true", "t", "1", "yes", "y"}
+BOOLEANS = TRUE_WORDS | {"false", "f", "0", "no", "n"}
 
 
 def read(raw: Path, entity: str) -> pd.DataFrame:
@@ -129,13 +130,23 @@ def clean_event_days(raw: Path, now: pd.Timestamp, contacts: set[str], zone: str
         | (occurred > now)
         | (e.contact_id.notna() & ~e.contact_id.isin(contacts))
     )
-    good = newest(e[~bad].assign(occurred=occurred[~bad]), "event_id", "occurred")
-    return pd.DataFrame({"contact_id": good.contact_id, "day": good.occurred.dt.tz_convert(zone).dt.date}).dropna()
+    good = newest(e[~bad].assign(occurred=occurred[~bad], duration=duration[~bad]), "event_id", "occurred")
+    frame = pd.DataFrame(
+        {
+            "contact_id": good.contact_id,
+            "day": good.occurred.dt.tz_convert(zone).dt.date,
+            "event_type": good.event_type.str.lower(),
+            "duration": good.duration,
+            "is_machine_open": good.is_machine_open.map(lambda v: None if not isinstance(v, str) else v.lower() in TRUE_WORDS),
+        }
+    )
+    return frame.dropna(subset=["contact_id", "day"])
 
 
 def clean_data(raw: Path, zone: str = "UTC", reporting: str = "EUR") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Clean contacts, clean orders (with `day` in the zone and net revenue in
-    the reporting currency) and clean (contact, event day) pairs."""
+    the reporting currency) and clean events of known contacts (contact, day,
+    type, duration, machine-open flag)."""
     now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     rates_frame = pd.read_csv(PROJECT_DIR / "seeds/currency_rates.csv", dtype=str)
     rates = {
@@ -260,4 +271,63 @@ def expected_rfm_scores(
     result["lifetime_valid_orders"] = orders.groupby("contact_id").size().reindex(result.index).astype(int)
     lifetime = orders.groupby("contact_id").net_revenue.sum()
     result["lifetime_net_revenue"] = [lifetime[contact] for contact in result.index]
+    return result
+
+
+def expected_engagement(raw: Path, as_of: dt.date, window: int = 30, engaged_window: int = 90) -> pd.DataFrame:
+    """One row per contact existing as of the date, from the README's
+    engagement definitions: decayed score, level, persona, opportunity group
+    and engaged status."""
+    _, orders, events = clean_data(raw)
+    existing = expected_dim_contacts(raw, as_of).index
+    weights = pd.read_csv(PROJECT_DIR / "seeds/engagement_event_weights.csv").set_index("event_type")
+    events = events[events.day <= as_of].copy()
+    events["age"] = [(as_of - day).days for day in events.day]
+
+    def scores(row: pd.Series) -> bool:
+        if row.event_type not in weights.index or row.age >= window:
+            return False
+        minimum = weights.loc[row.event_type, "min_duration_seconds"]
+        if not pd.isna(minimum) and not (row.duration >= minimum):
+            return False
+        return row.is_machine_open is not True
+
+    scoring = events[events.apply(scores, axis=1)] if len(events) else events
+    contributions = [
+        int(weights.loc[kind, "weight"]) * (window - age) for kind, age in zip(scoring.event_type, scoring.age, strict=True)
+    ]
+    points = scoring.assign(points=contributions).groupby("contact_id").points.sum()
+    result = pd.DataFrame(index=existing)
+    result["engagement_points"] = points.reindex(existing).fillna(0).astype(int)
+    result["engagement_score"] = result.engagement_points / window
+    engaged = result[result.engagement_points > 0]
+    ranks = engaged.engagement_points.rank(method="min").astype(int)
+    tertiles = ranks.map(lambda rank: 1 + (3 * (rank - 1)) // len(engaged))
+    levels = {0: "Non-engaged", 1: "Lightly engaged", 2: "Moderately engaged", 3: "Most engaged"}
+    result["engagement_level"] = tertiles.reindex(existing).fillna(0).astype(int).map(levels)
+    rfm = expected_rfm_scores(valid_orders(raw), as_of)
+    result["persona"] = rfm.persona.reindex(existing).fillna("Non-customers")
+    result["contact_type"] = ["Customer" if contact in rfm.index else "Non-customer" for contact in existing]
+    result["purchase_phase"] = rfm.lifecycle_stage.reindex(existing)
+    result["opportunity_group"] = [
+        None if level == "Non-engaged" else f"{level} {persona.lower()}"
+        for level, persona in zip(result.engagement_level, result.persona, strict=True)
+    ]
+    # engaged status: human opens, clicks, page and product views, adds to cart, valid orders
+    machine = events.is_machine_open.map(lambda value: value is True)
+    interacting = events[
+        events.event_type.isin({"email_click", "page_view", "product_view", "add_to_cart"})
+        | ((events.event_type == "email_open") & ~machine)
+    ][["contact_id", "day"]]
+    valid = orders[(orders.status == "completed") & (orders.net_revenue > 0) & (orders.day <= as_of)][["contact_id", "day"]]
+    interactions = pd.concat([interacting, valid])
+    interactions["age"] = [(as_of - day).days for day in interactions.day]
+    grouped = interactions.groupby("contact_id")
+    result["last_interaction_date"] = grouped.day.max().reindex(existing)
+    for days in (30, 60, 90):
+        counts = interactions[interactions.age < days].groupby("contact_id").size()
+        result[f"interactions_last_{days}_days"] = counts.reindex(existing).fillna(0).astype(int)
+    in_window = interactions[interactions.age < engaged_window].groupby("contact_id").size()
+    result["engagement_status"] = ["Engaged" if in_window.get(c, 0) > 0 else "Non-engaged" for c in existing]
+    result.index.name = "contact_id"
     return result

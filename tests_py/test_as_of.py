@@ -28,6 +28,14 @@ MARTS = {
     "rfm_persona_summary": "persona",
     "persona_movement": "from_persona, to_persona",
     "persona_population_change": "persona",
+    "erfm_scores": "contact_id",
+    "opportunity_tiles": "opportunity_group",
+    "opportunity_ideas": "phase_order, intent_order",
+    "engagement_status": "contact_id",
+    "engagement_status_summary": "contact_group",
+    "engagement_status_changes": "engagement_status",
+    "sunset_candidates": "contact_id",
+    "opportunity_movement": "from_group, to_group",
 }
 
 

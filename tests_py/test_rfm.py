@@ -117,7 +117,7 @@ def test_rfm_scores_and_personas_match_the_pandas_reference(workspace: Workspace
             assert money(rows.loc[score, "max_value"]) == money(span["max"]), (dimension, score)
 
 
-def test_history_backfill_equals_single_date_builds_and_feeds_persona_movement(
+def test_history_backfill_equals_single_date_builds_and_feeds_movement(
     make_workspace: Callable[[str], Workspace],
 ) -> None:
     dates = [dt.date(2026, 6, 30), dt.date(2026, 4, 30), dt.date(2026, 5, 31)]  # out of order on purpose
@@ -128,6 +128,8 @@ def test_history_backfill_equals_single_date_builds_and_feeds_persona_movement(
         run = backfill.dbt("run", vars={"as_of_date": day.isoformat()})
         assert run.ok, run.output[-4000:]
     history = backfill.query("select * from marts.rfm_scores_history order by as_of_date, contact_id")
+    erfm_history = backfill.query("select * from marts.erfm_scores_history order by as_of_date, contact_id")
+    assert sorted(erfm_history.as_of_date.dt.date.unique()) == sorted(dates)
     assert sorted(history.as_of_date.dt.date.unique()) == sorted(dates)
 
     # each date's rows are that date's scores, from the definitions
@@ -141,6 +143,8 @@ def test_history_backfill_equals_single_date_builds_and_feeds_persona_movement(
     assert backfill.dbt("run", vars={"as_of_date": dates[2].isoformat()}).ok
     rebuilt = backfill.query("select * from marts.rfm_scores_history order by as_of_date, contact_id")
     pd.testing.assert_frame_equal(rebuilt, history)
+    erfm_rebuilt = backfill.query("select * from marts.erfm_scores_history order by as_of_date, contact_id")
+    pd.testing.assert_frame_equal(erfm_rebuilt, erfm_history)
 
     # a date built alone in a fresh warehouse gives the same rows
     alone = make_workspace("alone")
@@ -151,6 +155,10 @@ def test_history_backfill_equals_single_date_builds_and_feeds_persona_movement(
         alone_rows, history[history.as_of_date.dt.date == dates[2]].reset_index(drop=True), check_dtype=False
     )
     assert alone.query("select start_scores_source from marts.persona_movement limit 1").iat[0, 0] == "computed"
+    erfm_alone = alone.query("select * from marts.erfm_scores_history order by as_of_date, contact_id")
+    pd.testing.assert_frame_equal(
+        erfm_alone, erfm_history[erfm_history.as_of_date.dt.date == dates[2]].reset_index(drop=True), check_dtype=False
+    )
 
     # persona movement between two dates: read from the history in one
     # warehouse, computed in the other, and equal to the reference either way
@@ -167,6 +175,13 @@ def test_history_backfill_equals_single_date_builds_and_feeds_persona_movement(
     assert set(computed.start_scores_source) == {"computed"}
     columns = ["from_persona", "to_persona", "customers", "pct_of_from_persona"]
     pd.testing.assert_frame_equal(from_history[columns], computed[columns])
+    groups_from_history = backfill.query("select * from marts.opportunity_movement order by from_group, to_group")
+    groups_computed = alone.query("select * from marts.opportunity_movement order by from_group, to_group")
+    assert set(groups_from_history.start_scores_source) == {"history"}
+    assert set(groups_computed.start_scores_source) == {"computed"}
+    group_columns = ["from_group", "to_group", "contacts", "pct_of_from_group"]
+    pd.testing.assert_frame_equal(groups_from_history[group_columns], groups_computed[group_columns])
+    assert groups_from_history.contacts.sum() == len(erfm_history[erfm_history.as_of_date.dt.date == dates[2]])
 
     start, end = references[dates[1]].persona, references[dates[2]].persona
     moves = pd.DataFrame({"to": end, "from": start.reindex(end.index).fillna("New customers")})
