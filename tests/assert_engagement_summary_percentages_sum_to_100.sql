@@ -21,14 +21,14 @@ by_status as (
 
 final as (
     select
-        contact_group as checked,
-        pct_engaged + pct_non_engaged as total
+        contact_group as check_name,
+        pct_engaged + pct_non_engaged as checked_total
     from status_summary
     where contacts > 0 and abs(pct_engaged + pct_non_engaged - 100) > 0.000001
     union all
     select
-        'subscription statuses add up to all contacts' as checked,
-        cast(by_status.contacts as {{ ratio_type() }}) as total
+        'subscription statuses add up to all contacts' as check_name,
+        cast(by_status.contacts as {{ ratio_type() }}) as checked_total
     from by_status
     cross join status_summary
     where
@@ -36,8 +36,8 @@ final as (
         and (by_status.contacts != status_summary.contacts or by_status.engaged != status_summary.engaged)
     union all
     select
-        'opportunity summary' as checked,
-        pct_opportunities + pct_non_engaged as total
+        'opportunity summary' as check_name,
+        pct_opportunities + pct_non_engaged as checked_total
     from opportunity_summary
     where contacts > 0 and abs(pct_opportunities + pct_non_engaged - 100) > 0.000001
 )

@@ -91,6 +91,13 @@ def test_only_required_files_and_columns_build_with_empty_optional_data(workspac
             {"rfm_persona_scheme": "gold", "rfm_recency_bins": 3, "rfm_frequency_bins": 5, "rfm_monetary_bins": 5},
             "depends on a node named 'rfm_personas_gold' which was not found",
         ),
+        ({"decision_window_days": 0}, "var decision_window_days: '0' must be a whole number of days from 1 to 3650"),
+        ({"include_machine_opens": "maybe"}, "var include_machine_opens: 'maybe' must be true or false"),
+        ({"engagement_level_method": "median"}, "var engagement_level_method: 'median' must be 'quantile' or 'thresholds'"),
+        (
+            {"engagement_moderately_min_score": 20, "engagement_most_min_score": 15},
+            "var engagement_moderately_min_score (20) must be below engagement_most_min_score (15)",
+        ),
         (
             {"as_of_date": "2024-06-30", "movement_end_date": "2024-07-01"},
             "var movement_end_date: '2024-07-01' is after the as-of date 2024-06-30",

@@ -59,7 +59,7 @@
     {{- return(value | int) -}}
 {%- endmacro %}
 
-{#- The persona-movement period as two YYYY-MM-DD strings [start, end]: by
+{#- The movement period as two YYYY-MM-DD strings [start, end]: by
     default the end is the as-of date and the start 30 days before it. The
     end may not be after the as-of date, and the start must be before the end. -#}
 {% macro movement_dates() -%}

@@ -22,13 +22,18 @@ levels as (
         'Most engaged' as engagement_level
 ),
 
+ranks as (
+    select max(persona_rank) as max_persona_rank
+    from rules
+),
+
 -- The scheme's personas and Non-customers, at their heights (Non-customers 1).
 personas as (
     select
         rules.persona,
         ranks.max_persona_rank + 2 - rules.persona_rank as y_position
     from rules
-    cross join (select max(persona_rank) as max_persona_rank from rules) as ranks
+    cross join ranks
     union all
     select
         'Non-customers' as persona,
