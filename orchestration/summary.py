@@ -1,5 +1,5 @@
-"""Print what a build produced: rows per mart, rows rejected per reason and the
-RFM persona dashboard."""
+"""Print what a build produced: rows per mart, rows rejected per reason, the
+RFM persona dashboard and the engagement overview."""
 
 from __future__ import annotations
 
@@ -43,7 +43,24 @@ def summarise(database: Path) -> str:
         if ("rfm_persona_summary",) in marts:
             lines.append("")
             lines.extend(persona_dashboard(connection))
+        if ("opportunity_summary",) in marts and ("engagement_status_summary",) in marts:
+            lines.append("")
+            lines.extend(engagement_overview(connection))
     return "\n".join(lines)
+
+
+def engagement_overview(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    contacts, opportunities, non_engaged = connection.execute(
+        "select contacts, opportunities, non_engaged from marts.opportunity_summary"
+    ).fetchone()
+    engaged, status_non_engaged, pct_engaged = connection.execute(
+        "select engaged, non_engaged, pct_engaged from marts.engagement_status_summary where contact_group = 'All contacts'"
+    ).fetchone()
+    return [
+        "Engagement (see marts.opportunity_tiles, marts.engagement_status_summary)",
+        f"  opportunities (engagement score > 0) {opportunities:>10,} of {contacts:,} contacts; non-engaged {non_engaged:,}",
+        f"  engaged (an interaction in the window) {engaged:>8,} ({pct_engaged or 0:.1f}%); non-engaged {status_non_engaged:,}",
+    ]
 
 
 def persona_dashboard(connection: duckdb.DuckDBPyConnection) -> list[str]:
