@@ -1,3 +1,6 @@
+{#- Written once per build as a table: engaged status, its summary and changes,
+    and the opportunity groups all read it. -#}
+{{ config(materialized='table') }}
 {%- set engaged_days = engaged_window_days() -%}
 with
 
