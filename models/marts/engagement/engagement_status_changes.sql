@@ -50,6 +50,7 @@ compared as (
         on at_end.contact_id = unsubscribed.contact_id
 ),
 
+-- Both statuses always have a row, even when there are no contacts.
 statuses as (
     select 'Engaged' as engagement_status
     union all
@@ -97,7 +98,8 @@ final as (
             as {{ dbt.type_bigint() }}
         ) as unsubscribed_in_period
     from statuses
-    cross join compared
+    left join compared
+        on 1 = 1
     group by statuses.engagement_status
 )
 
