@@ -8,7 +8,7 @@
         incremental_strategy='append',
         on_schema_change='append_new_columns',
         full_refresh=false,
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where as_of_date = {{ as_of_date() }}{% endif %}",
+        pre_hook="{{ replace_as_of_date_rows() }}",
     )
 }}
 with
