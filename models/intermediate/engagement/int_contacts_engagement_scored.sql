@@ -5,8 +5,8 @@ score_dates as (
     select * from {{ ref('int_score_dates') }}
 ),
 
-contacts as (
-    select * from {{ ref('int_contacts_first_seen') }}
+contacts_as_of as (
+    select * from {{ ref('int_score_date_contacts') }}
 ),
 
 event_days as (
@@ -15,16 +15,6 @@ event_days as (
 
 weights as (
     select * from {{ ref('engagement_event_weights') }}
-),
-
--- A contact exists on a scored date once anything has shown it.
-contacts_as_of as (
-    select
-        score_dates.as_of_date,
-        contacts.contact_id
-    from score_dates
-    inner join contacts
-        on score_dates.as_of_date >= contacts.first_seen_date
 ),
 
 -- Days inside each date's decision window: age 0 (the date itself) to

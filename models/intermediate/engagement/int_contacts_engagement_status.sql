@@ -8,8 +8,8 @@ score_dates as (
     select * from {{ ref('int_score_dates') }}
 ),
 
-contacts as (
-    select * from {{ ref('int_contacts_first_seen') }}
+contacts_as_of as (
+    select * from {{ ref('int_score_date_contacts') }}
 ),
 
 event_days as (
@@ -73,15 +73,6 @@ per_contact as (
         sum(case when age_days < {{ engaged_days }} then interactions else 0 end) as interactions_in_engaged_window
     from aged
     group by as_of_date, contact_id
-),
-
-contacts_as_of as (
-    select
-        score_dates.as_of_date,
-        contacts.contact_id
-    from score_dates
-    inner join contacts
-        on score_dates.as_of_date >= contacts.first_seen_date
 ),
 
 final as (
