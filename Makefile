@@ -85,8 +85,8 @@ lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (db
 
 lint: lint-python lint-sql ## All linters
 
-benchmark: install ## Generate and build at a stated scale: make benchmark SCALE=large (see BENCHMARKS.md)
-	$(BIN)/python -m orchestration.benchmark --scale $(or $(SCALE),small)
+benchmark: install ## Generate, build and refresh a day at a stated scale: make benchmark SCALE=large (see BENCHMARKS.md)
+	$(BIN)/python -m orchestration.benchmark --scale $(or $(SCALE),small) --steps generate,build,refresh
 
 lock: ## Re-resolve requirements.lock from pyproject.toml in a clean venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -78,18 +78,33 @@
 
     union all
 
+    {{ rank_key_versions('flagged', key_columns, newest_first, where='has_repeated_key') }}
+{%- endmacro %}
+
+{#- The rows of `relation` with copy_number and version_rank (see
+    rank_duplicates), ranked among the rows that passed every check.
+    outranked_column: a boolean column, true when a newer version of the key
+    exists elsewhere (every version here then ranks 2). where: a filter. -#}
+{% macro rank_key_versions(relation, key_columns, newest_first=[], outranked_column=none, where=none) -%}
+    {%- set keys = key_columns | join(', ') -%}
     select
         *,
         row_number() over (
-            partition by {{ keys }}, raw_row_hash
+            partition by {{ keys }}, raw_row_hash, failed_check_reason is null
             order by raw_row_hash
         ) as copy_number,
+        {%- if outranked_column %}
+        case when {{ outranked_column }} then 2 else
+        {%- endif %}
         dense_rank() over (
-            partition by {{ keys }}
+            partition by {{ keys }}, failed_check_reason is null
             order by {% for expression in newest_first %}{{ expression }}, {% endfor %}raw_row_hash
-        ) as version_rank
-    from flagged
-    where has_repeated_key
+        )
+        {%- if outranked_column %} end{% endif %} as version_rank
+    from {{ relation }}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- The final rejection reason and column once duplicates are known. -#}

@@ -1,14 +1,56 @@
-{#- Written once per build as a table: engagement scores and engaged status
-    both read it, and it is the daily grain an incremental refresh will keep. -#}
-{{ config(materialized='table') }}
+{#- Incremental by raw event day, following base_tracking__events_validated:
+    a day is counted again when its validation run changed (it was validated
+    again) or when the scoring settings changed; the pre-hook removes the
+    stale days first. A build that validated nothing new reads no events. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_stale_event_days(ref('stg_tracking__events')) }}",
+) }}
 with
 
-events as (
-    select * from {{ ref('fct_engagement_events') }}
+validated_events as (
+    select * from {{ ref('stg_tracking__events') }}
 ),
 
 weights as (
     select * from {{ ref('engagement_event_weights') }}
+),
+
+-- The raw event days to count: every day on a full build; otherwise the days
+-- whose validation run is not the one counted here.
+count_days as (
+    select distinct
+        raw_event_day,
+        validation_run_id
+    from validated_events
+    {%- if is_incremental() %}
+
+    except
+
+    select distinct
+        raw_event_day,
+        validation_run_id
+    from {{ this }}
+    {%- endif %}
+),
+
+events as (
+    select
+        validated_events.contact_id,
+        validated_events.occurred_date,
+        validated_events.event_type,
+        validated_events.is_machine_open,
+        validated_events.duration_seconds,
+        validated_events.raw_event_day,
+        validated_events.validation_run_id
+    from validated_events
+    inner join count_days
+        on
+            validated_events.raw_event_day = count_days.raw_event_day
+            and validated_events.validation_run_id = count_days.validation_run_id
+    where validated_events.contact_id is not null
 ),
 
 -- An event scores when its type has a weight, it meets the type's condition
@@ -19,6 +61,8 @@ classified as (
         events.contact_id,
         events.occurred_date as event_date,
         events.event_type,
+        events.raw_event_day,
+        events.validation_run_id,
         coalesce(events.is_machine_open, false) as is_machine_open,
         (
             weights.event_type is not null
@@ -30,7 +74,6 @@ classified as (
     from events
     left join weights
         on events.event_type = weights.event_type
-    where events.contact_id is not null
 ),
 
 final as (
@@ -40,9 +83,12 @@ final as (
         event_type,
         cast(count(*) as {{ dbt.type_int() }}) as events,
         cast(sum(case when is_machine_open then 1 else 0 end) as {{ dbt.type_int() }}) as machine_events,
-        cast(sum(case when is_scoring_event then 1 else 0 end) as {{ dbt.type_int() }}) as scoring_events
+        cast(sum(case when is_scoring_event then 1 else 0 end) as {{ dbt.type_int() }}) as scoring_events,
+        raw_event_day,
+        validation_run_id,
+        {{ event_scoring_settings() }} as scoring_settings
     from classified
-    group by contact_id, event_date, event_type
+    group by contact_id, event_date, event_type, raw_event_day, validation_run_id
 )
 
 select * from final

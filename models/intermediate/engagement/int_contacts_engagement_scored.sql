@@ -1,3 +1,6 @@
+{#- A table: its tests and the opportunity groups read it, and as a view each
+    of them would score every event day again (about 10 s each at 100M). -#}
+{{ config(materialized='table') }}
 {%- set window_days = decision_window_days() -%}
 with
 

@@ -1,3 +1,6 @@
+{#- A view: at 100M events a table would copy all history on every build;
+    the view reads the incrementally validated events. -#}
+{{ config(materialized='view') }}
 with
 
 events as (

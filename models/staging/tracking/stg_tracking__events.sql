@@ -20,7 +20,9 @@ final as (
         utm_medium,
         utm_campaign,
         session_id,
-        is_machine_open
+        is_machine_open,
+        raw_event_day,
+        validation_run_id
     from validated
     where rejection_reason is null
 )

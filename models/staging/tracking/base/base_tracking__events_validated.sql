@@ -1,48 +1,153 @@
+{#- Incremental by raw event day (see macros/staging/event_refresh.sql): a
+    build validates only the days that are new or changed and replaces them
+    whole; `--full-refresh` validates every day. Rows are validated in two
+    streams so that no wide row is kept in memory at 100M events: events whose
+    id occurs once go straight through; only events whose id repeats (or has a
+    kept copy stored on a day this build leaves alone) are ranked. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='raw_event_day',
+    on_schema_change='fail',
+) }}
 {%- set raw_columns = [
     'event_id', 'contact_id', 'event_type', 'occurred_at', 'campaign_id', 'url',
     'product_id', 'duration_seconds', 'traffic_source', 'utm_source', 'utm_medium',
     'utm_campaign', 'session_id', 'is_machine_open',
 ] -%}
+{%- set incremental = is_incremental() -%}
+{%- if incremental -%}
+    {%- set refresh_days = events_refresh_days(source('tracking', 'events'), ref('stg_crm__contacts')) -%}
+{%- endif -%}
+{%- set streams = ['single', 'repeated'] -%}
 
 with
-
-source as (
-    select
-        {{ select_raw_columns(raw_columns) }}
-    from {{ source('tracking', 'events') }}
-),
 
 known_contacts as (
     select contact_id from {{ ref('stg_crm__contacts') }}
 ),
 
-parsed as (
+{% if incremental -%}
+refresh_days as (
+    {%- for day in refresh_days %}
+    select {{ sql_string_literal(day) }} as raw_event_day
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as raw_event_day
+    {%- endfor %}
+),
+
+-- The raw rows of the refresh days, read once (a few days' rows).
+refresh_rows as (
     select
-        source.*,
+        {{ select_raw_columns(raw_columns) }},
+        {{ raw_event_day('occurred_at') }} as raw_event_day
+    from {{ source('tracking', 'events') }}
+    where {{ raw_event_day('occurred_at') }} in (select raw_event_day from refresh_days)
+),
+
+{% endif -%}
+-- The cleaned ids of the rows this build validates.
+scope_ids as (
+    {%- set id_column = 'raw_event_id' if incremental else 'event_id' %}
+    select {{ clean_text(id_column) }} as event_id
+    from {{ 'refresh_rows' if incremental else source('tracking', 'events') }}
+    where {{ clean_text(id_column) }} is not null
+),
+
+{% if incremental -%}
+-- Ids whose kept copy is stored on a day this build does not validate: every
+-- copy validated now is an older version of it (the refresh days include
+-- every stored copy of an id that changed, so that copy is still the newest).
+stored_winner_ids as (
+    select distinct stored.event_id
+    from {{ this }} as stored
+    inner join scope_ids
+        on stored.event_id = scope_ids.event_id
+    where
+        stored.rejection_reason is null
+        and stored.raw_event_day not in (select raw_event_day from refresh_days)
+),
+
+{% endif -%}
+-- Ids that occur more than once among the rows validated now (a superset of
+-- the repeated keys among clean rows: ranking keeps to clean rows).
+repeated_ids as (
+    select event_id
+    from scope_ids
+    group by event_id
+    having count(*) > 1
+    {%- if incremental %}
+
+    union
+
+    select event_id
+    from stored_winner_ids
+    {%- endif %}
+),
+{%- for stream in streams %}
+
+{{ stream }}_source as (
+    {%- if incremental %}
+    select * from refresh_rows
+    {%- else %}
+    -- Every raw row; each stream reads the source itself, so that 100M wide
+    -- rows are never materialized for two readers.
+    select
+        {{ select_raw_columns(raw_columns) }},
+        {{ raw_event_day('occurred_at') }} as raw_event_day
+    from {{ source('tracking', 'events') }}
+    {%- endif %}
+),
+
+{{ stream }}_parsed as (
+    select
+        {{ stream }}_source.*,
         {{ raw_row_hash(raw_columns, 'raw_') }} as raw_row_hash,
-        {{ clean_text('source.raw_event_id') }} as event_id,
-        {{ clean_text('source.raw_contact_id') }} as contact_id,
-        lower({{ clean_text('source.raw_event_type') }}) as event_type,
-        {{ parse_timestamp_utc(clean_text('source.raw_occurred_at')) }} as occurred_at,
-        {{ clean_text('source.raw_campaign_id') }} as campaign_id,
-        {{ clean_text('source.raw_url') }} as url,
-        {{ clean_text('source.raw_product_id') }} as product_id,
-        {{ try_cast(clean_text('source.raw_duration_seconds'), 'decimal(18, 3)') }} as duration_seconds,
-        lower({{ clean_text('source.raw_traffic_source') }}) as traffic_source,
-        {{ clean_text('source.raw_utm_source') }} as utm_source,
-        {{ clean_text('source.raw_utm_medium') }} as utm_medium,
-        {{ clean_text('source.raw_utm_campaign') }} as utm_campaign,
-        {{ clean_text('source.raw_session_id') }} as session_id,
-        {{ parse_boolean(clean_text('source.raw_is_machine_open')) }} as is_machine_open,
-        known_contacts.contact_id is not null as is_known_contact
-    from source
+        {{ clean_text(stream ~ '_source.raw_event_id') }} as event_id,
+        {{ clean_text(stream ~ '_source.raw_contact_id') }} as contact_id,
+        lower({{ clean_text(stream ~ '_source.raw_event_type') }}) as event_type,
+        {{ parse_timestamp_utc(clean_text(stream ~ '_source.raw_occurred_at')) }} as occurred_at,
+        {{ clean_text(stream ~ '_source.raw_campaign_id') }} as campaign_id,
+        {{ clean_text(stream ~ '_source.raw_url') }} as url,
+        {{ clean_text(stream ~ '_source.raw_product_id') }} as product_id,
+        {{ try_cast(clean_text(stream ~ '_source.raw_duration_seconds'), 'decimal(18, 3)') }} as duration_seconds,
+        lower({{ clean_text(stream ~ '_source.raw_traffic_source') }}) as traffic_source,
+        {{ clean_text(stream ~ '_source.raw_utm_source') }} as utm_source,
+        {{ clean_text(stream ~ '_source.raw_utm_medium') }} as utm_medium,
+        {{ clean_text(stream ~ '_source.raw_utm_campaign') }} as utm_campaign,
+        {{ clean_text(stream ~ '_source.raw_session_id') }} as session_id,
+        {{ parse_boolean(clean_text(stream ~ '_source.raw_is_machine_open')) }} as is_machine_open,
+        known_contacts.contact_id is not null as is_known_contact,
+        {%- if stream == 'repeated' and incremental %}
+        stored_winner_ids.event_id is not null as has_stored_winner
+        {%- else %}
+        false as has_stored_winner
+        {%- endif %}
+    from {{ stream }}_source
+    {%- if stream == 'single' %}
+    left join repeated_ids
+        on {{ clean_text('single_source.raw_event_id') }} = repeated_ids.event_id
+    {%- else %}
+    inner join repeated_ids
+        on {{ clean_text('repeated_source.raw_event_id') }} = repeated_ids.event_id
+    {%- if incremental %}
+    left join stored_winner_ids
+        on {{ clean_text('repeated_source.raw_event_id') }} = stored_winner_ids.event_id
+    {%- endif %}
+    {%- endif %}
     left join known_contacts
-        on {{ clean_text('source.raw_contact_id') }} = known_contacts.contact_id
+        on {{ clean_text(stream ~ '_source.raw_contact_id') }} = known_contacts.contact_id
+    {%- if stream == 'single' %}
+    where repeated_ids.event_id is null
+    {%- endif %}
 ),
 
 -- Checks in the precedence of the rejection_reasons seed. An empty
 -- contact_id is an anonymous visitor, not a fault.
-checked as (
+{{ stream }}_checked as (
     select
         *,
         {{ first_failed_check([
@@ -58,19 +163,36 @@ checked as (
             [is_future_timestamp("occurred_at"), "future_timestamp", "occurred_at"],
             ["contact_id is not null and not is_known_contact", "unknown_contact", "contact_id"],
         ]) }}
-    from parsed
+    from {{ stream }}_parsed
+),
+{%- endfor %}
+
+-- An id that occurs once: no duplicate to decide.
+single_decided as (
+    select
+        *,
+        1 as copy_number,
+        1 as version_rank
+    from single_checked
 ),
 
--- Duplicates are ranked among clean rows only, newest version first.
-ranked as (
-    {{ rank_duplicates('checked', ['event_id'], ['occurred_at desc nulls last']) }}
+-- Duplicates are ranked among clean rows only, newest version first; a kept
+-- copy stored on another day outranks every copy validated now.
+repeated_decided as (
+    {{ rank_key_versions('repeated_checked', ['event_id'], ['occurred_at desc nulls last'], 'has_stored_winner') }}
 ),
 
 decided as (
+    {%- for stream in streams %}
     select
         *,
         {{ rejection_with_duplicates('event_id') }}
-    from ranked
+    from {{ stream }}_decided
+    {%- if not loop.last %}
+
+    union all
+    {% endif -%}
+    {%- endfor %}
 ),
 
 final as (
@@ -96,7 +218,10 @@ final as (
         rejected_column,
         case
             when rejection_reason is not null then {{ raw_record(raw_columns, 'raw_') }}
-        end as raw_record
+        end as raw_record,
+        raw_event_day,
+        {{ sql_string_literal(invocation_id) }} as validation_run_id,
+        {{ sql_string_literal(event_validation_settings()) }} as validation_settings
     from decided
 )
 
