@@ -57,11 +57,12 @@ scope_ids as (
     where {{ clean_text(id_column) }} is not null
 ),
 
-{% if incremental -%}
 -- Ids whose kept copy is stored on a day this build does not validate: every
 -- copy validated now is an older version of it (the refresh days include
 -- every stored copy of an id that changed, so that copy is still the newest).
+-- None on a full build.
 stored_winner_ids as (
+    {%- if incremental %}
     select distinct stored.event_id
     from {{ this }} as stored
     inner join scope_ids
@@ -69,9 +70,12 @@ stored_winner_ids as (
     where
         stored.rejection_reason is null
         and stored.raw_event_day not in (select raw_event_day from refresh_days)
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as event_id
+    where 1 = 0
+    {%- endif %}
 ),
 
-{% endif -%}
 -- Ids that occur more than once among the rows validated now (a superset of
 -- the repeated keys among clean rows: ranking keeps to clean rows).
 repeated_ids as (
@@ -79,13 +83,11 @@ repeated_ids as (
     from scope_ids
     group by event_id
     having count(*) > 1
-    {%- if incremental %}
 
     union
 
     select event_id
     from stored_winner_ids
-    {%- endif %}
 ),
 {%- for stream in streams %}
 
@@ -121,28 +123,15 @@ repeated_ids as (
         {{ clean_text(stream ~ '_source.raw_session_id') }} as session_id,
         {{ parse_boolean(clean_text(stream ~ '_source.raw_is_machine_open')) }} as is_machine_open,
         known_contacts.contact_id is not null as is_known_contact,
-        {%- if stream == 'repeated' and incremental %}
         stored_winner_ids.event_id is not null as has_stored_winner
-        {%- else %}
-        false as has_stored_winner
-        {%- endif %}
     from {{ stream }}_source
-    {%- if stream == 'single' %}
     left join repeated_ids
-        on {{ clean_text('single_source.raw_event_id') }} = repeated_ids.event_id
-    {%- else %}
-    inner join repeated_ids
-        on {{ clean_text('repeated_source.raw_event_id') }} = repeated_ids.event_id
-    {%- if incremental %}
+        on {{ clean_text(stream ~ '_source.raw_event_id') }} = repeated_ids.event_id
     left join stored_winner_ids
-        on {{ clean_text('repeated_source.raw_event_id') }} = stored_winner_ids.event_id
-    {%- endif %}
-    {%- endif %}
+        on {{ clean_text(stream ~ '_source.raw_event_id') }} = stored_winner_ids.event_id
     left join known_contacts
         on {{ clean_text(stream ~ '_source.raw_contact_id') }} = known_contacts.contact_id
-    {%- if stream == 'single' %}
-    where repeated_ids.event_id is null
-    {%- endif %}
+    where repeated_ids.event_id is {{ 'null' if stream == 'single' else 'not null' }}
 ),
 
 -- Checks in the precedence of the rejection_reasons seed. An empty
