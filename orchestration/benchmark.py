@@ -66,6 +66,7 @@ def append_next_day(raw: Path, last: str) -> str:
     events = raw / "events.parquet"
     staged = raw / "events.next_day.tmp"
     with duckdb.connect() as connection:
+        connection.execute("set enable_progress_bar = false")
         next_day = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
         columns = [row[0] for row in connection.execute(f"describe select * from read_parquet('{events}')").fetchall()]
         shifted = ", ".join(
@@ -88,7 +89,9 @@ def append_next_day(raw: Path, last: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.benchmark", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small", help="data size (default: small)")
-    parser.add_argument("--steps", default="generate,build", help="comma-separated: generate, build, refresh (default: generate,build)")
+    parser.add_argument(
+        "--steps", default="generate,build", help="comma-separated: generate, build, refresh (default: generate,build)"
+    )
     parser.add_argument(
         "--work-dir",
         type=Path,

@@ -1,13 +1,15 @@
 """The incremental event models: a build after the raw data changed gives
 exactly what a full build of the changed data gives, while validating only
 the days that changed; settings changes redo every day; a day that vanished
-from the raw data stops the build with the command to run."""
+from the raw data, or a table stored by an earlier version, stops the build
+with the command to run."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -93,7 +95,9 @@ def test_incremental_build_equals_a_full_build_of_the_changed_data(make_workspac
     today.to_parquet(incremental.raw / "events.parquet", index=False)
     contacts.to_parquet(incremental.raw / "contacts.parquet", index=False)
     refreshed = incremental.build(vars=BUILD_VARS)
-    stored_days = incremental.query("select count(distinct raw_event_day) as n from staging.base_tracking__events_validated").n.item()
+    stored_days = incremental.query(
+        "select count(distinct raw_event_day) as n from staging.base_tracking__events_validated"
+    ).n.item()
     assert 4 <= validated_days(refreshed.output) < stored_days / 4, "only new, changed and affected days are validated"
 
     today.to_parquet(full.raw / "events.parquet", index=False)
@@ -138,3 +142,12 @@ def test_incremental_build_equals_a_full_build_of_the_changed_data(make_workspac
     assert not vanished.ok
     assert "no longer in the raw data (first: '" + old_days[5] + "')" in vanished.output
     assert "--full-refresh" in vanished.output
+
+    # a table stored by an earlier version (without the refresh columns) stops
+    # the build with the same command
+    with duckdb.connect(str(incremental.database)) as connection:
+        connection.execute("alter table intermediate.int_contact_event_days drop column scoring_settings")
+    earlier = incremental.dbt("run", "--select", "int_contact_event_days", vars=settings)
+    assert not earlier.ok
+    assert "has no column scoring_settings" in earlier.output
+    assert "--full-refresh --select base_tracking__events_validated+" in earlier.output

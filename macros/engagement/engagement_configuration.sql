@@ -90,6 +90,7 @@
     changed. The model then counts the days it lacks. -#}
 {% macro delete_stale_event_days(upstream) -%}
     {%- if is_incremental() -%}
+        {%- do require_stored_columns(['raw_event_day', 'validation_run_id', 'scoring_settings']) -%}
         delete from {{ this }}
         where
             scoring_settings <> {{ event_scoring_settings() }}

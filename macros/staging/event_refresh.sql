@@ -49,6 +49,26 @@
     {{ return('reporting_timezone=' ~ reporting_timezone() ~ ';future_timestamp_tolerance_days=' ~ var('future_timestamp_tolerance_days')) }}
 {%- endmacro %}
 
+{#- On an incremental build, stops with the command to run when the stored
+    table lacks columns the refresh reads (it was built by an earlier version
+    of the project). -#}
+{% macro require_stored_columns(columns) -%}
+    {%- if execute -%}
+        {%- set present = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- set missing = [] -%}
+        {%- for column in columns if column not in present -%}
+            {%- do missing.append(column) -%}
+        {%- endfor -%}
+        {%- if missing -%}
+            {{ exceptions.raise_compiler_error(
+                this.identifier ~ ": the stored table has no column " ~ missing | join(', ')
+                ~ " (it was built by an earlier version of this project); rebuild the event models once with "
+                ~ "`dbt build --full-refresh --select base_tracking__events_validated+`."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The raw event days an incremental build of base_tracking__events_validated
     validates, as a list of texts (empty when nothing changed), after logging
     how many days and why. Raises when stored days are gone from the raw data:
@@ -57,6 +77,7 @@
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
+    {%- do require_stored_columns(['raw_event_day', 'validation_run_id', 'validation_settings']) -%}
     {%- set query -%}
         with
 
