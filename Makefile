@@ -21,13 +21,19 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export DAGSTER_DISABLE_TELEMETRY := true
+export GX_ANALYTICS_ENABLED := false
+# The Dagster instance lives in the project (dagster_home/dagster.yaml).
+DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export DAGSTER_HOME
+DAGSTER_PORT ?= 3000
 
 DBT_VARS := $(if $(strip $(AS_OF_DATE)),--vars '{as_of_date: "$(strip $(AS_OF_DATE))"}',)
 
 # Size of the sample data `make run` generates when RAW_DATA_DIR has none.
 SAMPLE_ARGS ?= --contacts 10000 --orders 60000 --events 400000
 
-.PHONY: help install data build run summary test test-python test-build lint lint-sql lint-python load docs benchmark lock clean
+.PHONY: help install data build run summary validate manifest dagster backfill test test-python test-build lint lint-sql lint-python load docs benchmark lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +62,20 @@ summary: install ## Print rows per mart and rows rejected per reason
 
 run: install data build summary ## Install, generate sample data if none, build, summarise
 
+validate: install ## Great Expectations suites on every mart of DUCKDB_PATH; writes Data Docs beside it
+	$(BIN)/python -m orchestration.quality.validate
+
+manifest: install ## dbt parse: the manifest Dagster loads the assets from
+	$(BIN)/dbt parse --quiet
+
+dagster: manifest ## Start the Dagster UI and daemon on http://127.0.0.1:$(DAGSTER_PORT)
+	@mkdir -p $(DAGSTER_HOME) $(dir $(DUCKDB_PATH))
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
+
+backfill: manifest ## Queue one refresh run per day: make backfill FROM=2026-06-01 TO=2026-06-30 (needs `make dagster` running)
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
+	$(BIN)/dagster job backfill -m orchestration.definitions -j refresh_segments --from $(FROM) --to $(TO) --noprompt
+
 load: install ## Load RAW_DATA_DIR into raw.* tables (then build with raw_source_mode: tables)
 	$(BIN)/python -m orchestration.loader
 
@@ -72,12 +92,13 @@ lint-python: install
 test-python: install ## pytest: generator, loader, and end-to-end builds on generated data
 	$(BIN)/pytest
 
-test-build: install ## dbt build on a small generated dataset in a temporary directory
+test-build: install ## dbt build on a small generated dataset in a temporary directory, then its GX suites
 	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
 	$(BIN)/python -m orchestration.generator --out $$work/raw --contacts 3000 --orders 18000 --events 120000 \
 		--end-date 2026-06-30 --quiet --format csv; \
 	RAW_DATA_DIR=$$work/raw DUCKDB_PATH=$$work/test.duckdb $(BIN)/dbt build --vars '{as_of_date: "2026-06-30"}'; \
-	DUCKDB_PATH=$$work/test.duckdb $(BIN)/python -m orchestration.summary
+	DUCKDB_PATH=$$work/test.duckdb $(BIN)/python -m orchestration.summary; \
+	DUCKDB_PATH=$$work/test.duckdb $(BIN)/python -m orchestration.quality.validate
 
 lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (dbt templater)
 	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \

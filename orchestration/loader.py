@@ -87,9 +87,25 @@ def select_list(connection: duckdb.DuckDBPyConnection, entity: Entity, raw_file:
     return ", ".join(parts)
 
 
-def load_duckdb(database: Path, directory: Path, schema: str = "raw") -> dict[str, int]:
+def drop_other_kind(connection: duckdb.DuckDBPyConnection, schema: str, name: str, kind: str) -> None:
+    """Drops `schema.name` when it exists as the other kind of relation (a view
+    made by dbt's files mode where a table goes, or the reverse): DuckDB will
+    not replace one kind with the other."""
+    found = connection.execute(
+        "select table_type from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchone()
+    if found is None:
+        return
+    existing = "VIEW" if found[0] == "VIEW" else "TABLE"
+    if existing != kind:
+        connection.execute(f"drop {existing.lower()} {quote_identifier(schema)}.{quote_identifier(name)}")
+
+
+def load_duckdb(database: Path, directory: Path, schema: str = "raw", as_views: bool = False) -> dict[str, int | None]:
     """Loads every contract entity into `schema` of the DuckDB file; returns rows per entity.
-    Checks every file before writing anything, so a bad file leaves the warehouse as it was."""
+    Checks every file before writing anything, so a bad file leaves the warehouse as it was.
+    With `as_views`, makes views over the files instead (dbt's files mode) and
+    counts nothing (None): reading the files is left to the build."""
     contract = load_contract()
     database.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(database)) as connection:
@@ -99,13 +115,18 @@ def load_duckdb(database: Path, directory: Path, schema: str = "raw") -> dict[st
             raw_file = find_file(directory, entity)
             plans.append((entity, raw_file, select_list(connection, entity, raw_file)))
         connection.execute(f"create schema if not exists {quote_identifier(schema)}")
-        rows: dict[str, int] = {}
+        rows: dict[str, int | None] = {}
         connection.execute("begin transaction")
         for entity, raw_file, columns in plans:
             table = f"{quote_identifier(schema)}.{quote_identifier(entity.name)}"
             source = f" from {reader_sql(raw_file)}" if raw_file else " where 1 = 0"
-            connection.execute(f"create or replace table {table} as select {columns}{source}")
-            rows[entity.name] = connection.execute(f"select count(*) from {table}").fetchone()[0]
+            drop_other_kind(connection, schema, entity.name, "VIEW" if as_views else "TABLE")
+            if as_views:
+                connection.execute(f"create or replace view {table} as select {columns}{source}")
+                rows[entity.name] = None
+            else:
+                connection.execute(f"create or replace table {table} as select {columns}{source}")
+                rows[entity.name] = connection.execute(f"select count(*) from {table}").fetchone()[0]
         connection.execute("commit")
     return rows
 
@@ -144,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     for entity, count in rows.items():
-        print(f"loaded {count:>12,} rows into {args.schema}.{entity}")
+        print(f"loaded {count or 0:>12,} rows into {args.schema}.{entity}")
     print(f"loaded {len(rows)} tables into {args.duckdb_path} in {time.monotonic() - started:.1f} s")
     return 0
 

@@ -64,6 +64,16 @@
             {%- endif -%}
         {%- endfor -%}
         {%- set view = adapter.quote(entity.schema) ~ '.' ~ adapter.quote(entity.identifier) -%}
+        {#- A table the loader (or Dagster's raw load) made earlier gives way to the view. -#}
+        {#- (information_schema, not adapter.get_relation: that opens a transaction the hook then rolls back) -#}
+        {%- set existing = run_query(
+            'select count(*) from information_schema.tables where table_type = ' ~ sql_string_literal('BASE TABLE')
+            ~ ' and table_schema = ' ~ sql_string_literal(entity.schema) ~ ' and table_name = ' ~ sql_string_literal(entity.identifier)
+        ).columns[0].values()[0] -%}
+        {%- if existing > 0 -%}
+            {%- do log('raw data: replacing the loaded table ' ~ view ~ ' with a view over the file (raw_source_mode: files)', info=True) -%}
+            {%- do run_query('drop table ' ~ view) -%}
+        {%- endif -%}
         {%- if found | length > 1 -%}
             {{ exceptions.raise_compiler_error("raw data: both " ~ entity.identifier ~ ".parquet and " ~ entity.identifier ~ ".csv are in RAW_DATA_DIR=" ~ directory ~ "; keep one") }}
         {%- elif found | length == 0 -%}

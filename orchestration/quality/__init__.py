@@ -1,0 +1,1 @@
+"""Great Expectations suites for every mart, run by `make validate` and as Dagster asset checks."""

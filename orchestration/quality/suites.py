@@ -1,0 +1,433 @@
+"""The Great Expectations suites: what each mart must satisfy.
+
+A suite belongs to one mart and holds frames. A frame is a query against the
+warehouse, read into a pandas DataFrame, and the expectations GX evaluates on
+it. Row-level frames read the mart itself (for history tables, the rows of the
+as-of date). Aggregate frames compute measures in SQL (one row) where the rule
+spans tables (tiles sum to opportunities, rows relative to the raw data) or the
+table is a fact table too large to pull into memory; the expectation then
+compares the measures, and a failure shows the measured values.
+
+Value sets come from the project, not from the warehouse: persona names from
+every `seeds/rfm_personas_*.csv`, subscription statuses from the raw contract's
+documented values. A suite never reads the expectations' answers from the data
+it checks.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import great_expectations.expectations as gxe
+from great_expectations.expectations.expectation import Expectation
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+SUBSCRIPTION_STATUSES = ["subscribed", "unsubscribed", "never_subscribed", "bounced", "complained"]
+LIFECYCLE_STAGES = ["Active", "Lapsing", "Inactive"]
+ENGAGEMENT_LEVELS = ["Lightly engaged", "Moderately engaged", "Most engaged"]
+ENGAGEMENT_STATUSES = ["Engaged", "Non-engaged"]
+CONTACT_TYPES = ["Customer", "Non-customer"]
+OPPORTUNITY_INTENTS = ["Emerging", "Strong", "Very high"]
+NON_CUSTOMER_PERSONA = "Non-customers"
+RAW_ENTITIES = ["contacts", "contact_tags", "orders", "order_lines", "products", "events"]
+# The highest number of quantile bins dbt accepts (var rfm_*_bins: 1 to 9).
+MAX_RFM_SCORE = 9
+
+
+@dataclass(frozen=True)
+class Frame:
+    name: str
+    sql: str
+    expectations: list[Expectation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Suite:
+    mart: str
+    frames: list[Frame]
+
+    @property
+    def name(self) -> str:
+        return f"marts.{self.mart}"
+
+
+@dataclass(frozen=True)
+class SuiteSettings:
+    """What the suites are checked against."""
+
+    as_of_date: str
+    # Most rows of one raw entity that may be rejected before the run is suspect.
+    max_rejected_share: float = 0.05
+    project_dir: Path = PROJECT_DIR
+
+    @property
+    def as_of_literal(self) -> str:
+        return f"date '{self.as_of_date}'"
+
+
+def persona_names(project_dir: Path = PROJECT_DIR) -> list[str]:
+    """Every persona of every shipped or added scheme (seeds/rfm_personas_*.csv)."""
+    names: set[str] = set()
+    for path in sorted((project_dir / "seeds").glob("rfm_personas_*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            names.update(row["persona"] for row in csv.DictReader(handle))
+    if not names:
+        raise FileNotFoundError(f"no seeds/rfm_personas_*.csv under {project_dir}")
+    return sorted(names)
+
+
+def opportunity_groups(personas: list[str]) -> list[str]:
+    """'<level> <persona in lower case>', as int_contacts_erfm_scored names them."""
+    return [f"{level} {persona.lower()}" for level in ENGAGEMENT_LEVELS for persona in [*personas, NON_CUSTOMER_PERSONA]]
+
+
+def key(column: str) -> list[Expectation]:
+    return [gxe.ExpectColumnValuesToNotBeNull(column=column), gxe.ExpectColumnValuesToBeUnique(column=column)]
+
+
+def not_null(*columns: str) -> list[Expectation]:
+    return [gxe.ExpectColumnValuesToNotBeNull(column=column) for column in columns]
+
+
+def in_set(column: str, values: list[object], mostly_null_allowed: bool = False) -> list[Expectation]:
+    expectations: list[Expectation] = [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values)]
+    if not mostly_null_allowed:
+        expectations.append(gxe.ExpectColumnValuesToNotBeNull(column=column))
+    return expectations
+
+
+def between(column: str, low: float | None = None, high: float | None = None) -> Expectation:
+    return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high)
+
+
+def equal(a: str, b: str) -> Expectation:
+    return gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b)
+
+
+def zero(*columns: str) -> list[Expectation]:
+    """Aggregate frames count violations; each count must be zero."""
+    return [gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=0) for column in columns]
+
+
+def percentages_sum_to_100(table: str, column: str, group_by: str | None = None) -> Frame:
+    grouping = f" group by {group_by}" if group_by else ""
+    selected = f"{group_by}, " if group_by else ""
+    return Frame(
+        f"{column}_sums_to_100",
+        f"select {selected}round(sum({column}), 6) as total_pct from marts.{table}{grouping} having sum({column}) is not null",
+        [between("total_pct", 99.99, 100.01)],
+    )
+
+
+def rows_relative_to_raw(table: str, entity: str, settings: SuiteSettings, exact: bool = False) -> Frame:
+    """The mart holds at most the rows staging kept (exactly those when `exact`),
+    and staging rejected at most `max_rejected_share` of the raw rows."""
+    expectations: list[Expectation] = [
+        between("rejected_share", 0, settings.max_rejected_share),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="staged_rows", column_B="mart_rows", or_equal=True),
+        equal("raw_rows", "staged_plus_rejected"),
+    ]
+    if exact:
+        expectations.append(equal("mart_rows", "staged_rows"))
+    return Frame(
+        "rows_relative_to_raw",
+        f"""
+        select
+            (select count(*) from marts.{table}) as mart_rows,
+            staged_rows,
+            raw_rows,
+            staged_rows + rejected_rows as staged_plus_rejected,
+            rejected_rows * 1.0 / nullif(raw_rows, 0) as rejected_share
+        from marts.raw_row_counts
+        where entity = '{entity}'
+        """,
+        expectations,
+    )
+
+
+def violations(table: str, key_column: str, rules: dict[str, str]) -> Frame:
+    """An aggregate frame for a fact table: rows with a null or repeated key and
+    rows breaking each rule (name: SQL condition) are counted in the warehouse;
+    every count must be zero."""
+    counts = [
+        f"count(*) filter (where {key_column} is null) as null_{key_column}s",
+        f"count(*) - count(distinct {key_column}) as duplicate_{key_column}s",
+        *(f"count(*) filter (where {condition}) as {name}" for name, condition in rules.items()),
+    ]
+    names = [f"null_{key_column}s", f"duplicate_{key_column}s", *rules]
+    return Frame("violations", f"select {', '.join(counts)} from marts.{table}", zero(*names))
+
+
+def history_equals_current(history: str, current: str, columns: str, settings: SuiteSettings) -> Frame:
+    """The history rows of the as-of date are the current mart's rows."""
+    day = settings.as_of_literal
+    return Frame(f"equals_{current}", f"""
+        select
+            (select count(*) from marts.{history} where as_of_date = {day}) as history_rows,
+            (select count(*) from marts.{current}) as current_rows,
+            (select count(*) from (
+                select {columns} from marts.{history} where as_of_date = {day}
+                except
+                select {columns} from marts.{current}
+            )) as rows_differing
+        """, [equal("history_rows", "current_rows"), *zero("rows_differing")])
+
+
+def as_of(settings: SuiteSettings, column: str = "as_of_date") -> Expectation:
+    return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[settings.as_of_date])
+
+
+def build_suites(settings: SuiteSettings) -> list[Suite]:
+    personas = persona_names(settings.project_dir)
+    groups = opportunity_groups(personas)
+    day = settings.as_of_literal
+    scores = [between(f"{d}_score", 1, MAX_RFM_SCORE) for d in ("recency", "frequency", "monetary")]
+    return [
+        Suite("dim_contacts", [
+            Frame("rows", "select contact_id, subscription_status, is_subscribed, has_email, is_customer, valid_orders, "
+                  "cast(as_of_date as varchar) as as_of_date from marts.dim_contacts", [
+                *key("contact_id"),
+                *in_set("subscription_status", SUBSCRIPTION_STATUSES),
+                *not_null("is_subscribed", "has_email", "is_customer"),
+                between("valid_orders", 0),
+                as_of(settings),
+            ]),
+            rows_relative_to_raw("dim_contacts", "contacts", settings),
+        ]),
+        Suite("dim_products", [
+            Frame("rows", "select product_id, price from marts.dim_products", [*key("product_id"), between("price", 0)]),
+            rows_relative_to_raw("dim_products", "products", settings, exact=True),
+        ]),
+        Suite("fct_orders", [
+            violations("fct_orders", "order_id", {
+                "null_contact_ids": "contact_id is null",
+                "orders_after_as_of": f"ordered_date > {day}",
+                "null_validity": "is_valid_order is null",
+                "unknown_contacts": "contact_id not in (select contact_id from marts.dim_contacts)",
+            }),
+            rows_relative_to_raw("fct_orders", "orders", settings),
+        ]),
+        Suite("fct_order_lines", [
+            violations("fct_order_lines", "order_line_id", {
+                "lines_without_order": "order_id not in (select order_id from marts.fct_orders)",
+                "non_positive_quantities": "quantity <= 0",
+                "lines_after_as_of": f"ordered_date > {day}",
+            }),
+            rows_relative_to_raw("fct_order_lines", "order_lines", settings),
+        ]),
+        Suite("fct_engagement_events", [
+            violations("fct_engagement_events", "event_id", {
+                "events_after_as_of": f"occurred_date > {day}",
+                "null_event_types": "event_type is null",
+            }),
+            rows_relative_to_raw("fct_engagement_events", "events", settings),
+        ]),
+        Suite("raw_row_counts", [
+            Frame("rows", "select entity, raw_rows, staged_rows, rejected_rows, "
+                  "staged_rows + rejected_rows as staged_plus_rejected, is_reconciled from marts.raw_row_counts", [
+                *key("entity"),
+                gxe.ExpectColumnDistinctValuesToEqualSet(column="entity", value_set=RAW_ENTITIES),
+                equal("raw_rows", "staged_plus_rejected"),
+                gxe.ExpectColumnValuesToBeInSet(column="is_reconciled", value_set=[True]),
+            ]),
+        ]),
+        Suite("rejected_rows", [
+            Frame("rows", "select entity, rejection_reason from marts.rejected_rows", [
+                *in_set("entity", RAW_ENTITIES),
+                *not_null("rejection_reason"),
+            ]),
+            Frame("count_matches_raw_row_counts", """
+                select
+                    (select count(*) from marts.rejected_rows) as rejected_rows,
+                    (select sum(rejected_rows) from marts.raw_row_counts) as counted_rejected_rows
+                """, [equal("rejected_rows", "counted_rejected_rows")]),
+        ]),
+        Suite("rfm_scores", [
+            Frame("rows", "select contact_id, recency_days, frequency, monetary, recency_score, frequency_score, monetary_score, "
+                  "persona, lifecycle_stage, cast(as_of_date as varchar) as as_of_date from marts.rfm_scores", [
+                *key("contact_id"),
+                *scores,
+                between("recency_days", 0),
+                between("frequency", 1),
+                *in_set("persona", personas),
+                *in_set("lifecycle_stage", LIFECYCLE_STAGES),
+                as_of(settings),
+            ]),
+            # Within their bins: each value lies inside the range rfm_thresholds reports for its score.
+            Frame("scores_within_bins", """
+                with values_by_dimension as (
+                    select
+                        contact_id, 'recency' as dimension, recency_score as score,
+                        cast(recency_days as decimal(18, 2)) as value
+                    from marts.rfm_scores
+                    union all
+                    select contact_id, 'frequency', frequency_score, cast(frequency as decimal(18, 2)) from marts.rfm_scores
+                    union all
+                    select contact_id, 'monetary', monetary_score, monetary from marts.rfm_scores
+                )
+                select
+                    count(*) filter (where t.score is null) as scores_without_bin,
+                    count(*) filter (where v.value < t.min_value or v.value > t.max_value) as values_outside_their_bin
+                from values_by_dimension as v
+                left join marts.rfm_thresholds as t on v.dimension = t.dimension and v.score = t.score
+                """, zero("scores_without_bin", "values_outside_their_bin")),
+            Frame("one_row_per_customer", """
+                select
+                    (select count(*) from marts.rfm_scores) as scored_customers,
+                    (select count(*) from marts.dim_contacts where is_customer) as customers
+                """, [equal("scored_customers", "customers")]),
+        ]),
+        Suite("rfm_scores_history", [
+            Frame("rows_of_the_as_of_date", "select contact_id, recency_score, frequency_score, monetary_score, persona "
+                  f"from marts.rfm_scores_history where as_of_date = {day}", [
+                *key("contact_id"), *scores, *in_set("persona", personas),
+            ]),
+            history_equals_current("rfm_scores_history", "rfm_scores", "contact_id, rfm_code, persona", settings),
+        ]),
+        Suite("rfm_thresholds", [
+            Frame("rows", "select dimension, score, min_value, max_value, customers from marts.rfm_thresholds", [
+                *in_set("dimension", ["recency", "frequency", "monetary"]),
+                between("score", 1, MAX_RFM_SCORE),
+                between("customers", 0),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["dimension", "score"]),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="max_value", column_B="min_value", or_equal=True,
+                                                            ignore_row_if="either_value_is_missing"),
+            ]),
+        ]),
+        Suite("rfm_persona_summary", [
+            Frame("rows", "select persona, customers, pct_of_customers, pct_of_revenue from marts.rfm_persona_summary", [
+                *key("persona"), *in_set("persona", personas), between("customers", 0),
+                between("pct_of_customers", 0, 100),
+            ]),
+            percentages_sum_to_100("rfm_persona_summary", "pct_of_customers"),
+            Frame("customers_match_rfm_scores", """
+                select (select sum(customers) from marts.rfm_persona_summary) as summary_customers,
+                       (select count(*) from marts.rfm_scores) as scored_customers
+                """, [equal("summary_customers", "scored_customers")]),
+        ]),
+        Suite("persona_movement", [
+            Frame("rows", "select from_persona, to_persona, customers, pct_of_from_persona from marts.persona_movement", [
+                *in_set("from_persona", personas), *in_set("to_persona", personas), between("customers", 0),
+                between("pct_of_from_persona", 0, 100),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["from_persona", "to_persona"]),
+            ]),
+        ]),
+        Suite("persona_population_change", [
+            Frame("rows", "select persona, start_customers, end_customers, change_in_customers, "
+                  "end_customers - start_customers as computed_change from marts.persona_population_change", [
+                *key("persona"), *in_set("persona", personas), equal("change_in_customers", "computed_change"),
+            ]),
+        ]),
+        Suite("erfm_scores", [
+            Frame("rows", "select contact_id, contact_type, engagement_points, engagement_score, engagement_level, "
+                  "opportunity_group, is_opportunity, engagement_status, cast(as_of_date as varchar) as as_of_date "
+                  "from marts.erfm_scores", [
+                *key("contact_id"),
+                *in_set("contact_type", CONTACT_TYPES),
+                between("engagement_score", 0),
+                between("engagement_points", 0),
+                *in_set("engagement_level", [*ENGAGEMENT_LEVELS, "Non-engaged"]),
+                *in_set("opportunity_group", groups, mostly_null_allowed=True),
+                *in_set("engagement_status", ENGAGEMENT_STATUSES),
+                as_of(settings),
+            ]),
+            Frame("one_group_or_non_engaged", """
+                select
+                    count(*) filter (where is_opportunity and opportunity_group is null) as opportunities_without_group,
+                    count(*) filter (where not is_opportunity and opportunity_group is not null) as non_engaged_with_group,
+                    count(*) filter (where is_opportunity <> (engagement_score > 0)) as opportunity_flag_mismatches
+                from marts.erfm_scores
+                """, zero("opportunities_without_group", "non_engaged_with_group", "opportunity_flag_mismatches")),
+            Frame("one_row_per_contact", """
+                select (select count(*) from marts.erfm_scores) as scored_contacts,
+                       (select count(*) from marts.dim_contacts) as contacts
+                """, [equal("scored_contacts", "contacts")]),
+        ]),
+        Suite("erfm_scores_history", [
+            Frame("rows_of_the_as_of_date", "select contact_id, engagement_score, opportunity_group "
+                  f"from marts.erfm_scores_history where as_of_date = {day}", [
+                *key("contact_id"), between("engagement_score", 0),
+                *in_set("opportunity_group", groups, mostly_null_allowed=True),
+            ]),
+            history_equals_current(
+                "erfm_scores_history", "erfm_scores", "contact_id, engagement_score, opportunity_group", settings
+            ),
+        ]),
+        Suite("opportunity_tiles", [
+            Frame("rows", "select opportunity_group, persona, engagement_level, contacts from marts.opportunity_tiles", [
+                *key("opportunity_group"), *in_set("opportunity_group", groups), *in_set("engagement_level", ENGAGEMENT_LEVELS),
+                between("contacts", 0),
+            ]),
+            Frame("tiles_sum_to_opportunities", """
+                select (select sum(contacts) from marts.opportunity_tiles) as contacts_in_tiles,
+                       (select opportunities from marts.opportunity_summary) as opportunities
+                """, [equal("contacts_in_tiles", "opportunities")]),
+        ]),
+        Suite("opportunity_summary", [
+            Frame("rows", "select contacts, opportunities, non_engaged, "
+                  "opportunities + non_engaged as opportunities_plus_non_engaged, "
+                  "pct_opportunities + pct_non_engaged as total_pct from marts.opportunity_summary", [
+                gxe.ExpectTableRowCountToEqual(value=1),
+                equal("contacts", "opportunities_plus_non_engaged"),
+                between("total_pct", 99.99, 100.01),
+            ]),
+        ]),
+        Suite("opportunity_ideas", [
+            Frame("rows", "select contact_type, purchase_phase, opportunity_intent, contacts from marts.opportunity_ideas", [
+                *in_set("contact_type", CONTACT_TYPES), *in_set("opportunity_intent", OPPORTUNITY_INTENTS),
+                *in_set("purchase_phase", LIFECYCLE_STAGES, mostly_null_allowed=True), between("contacts", 0),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["contact_type", "purchase_phase", "opportunity_intent"]),
+            ]),
+            Frame("ideas_sum_to_opportunities", """
+                select (select sum(contacts) from marts.opportunity_ideas) as contacts_in_ideas,
+                       (select opportunities from marts.opportunity_summary) as opportunities
+                """, [equal("contacts_in_ideas", "opportunities")]),
+        ]),
+        Suite("opportunity_movement", [
+            Frame("rows", "select from_group, to_group, contacts, pct_of_from_group from marts.opportunity_movement", [
+                *not_null("from_group", "to_group"), between("contacts", 0), between("pct_of_from_group", 0, 100),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["from_group", "to_group"]),
+            ]),
+        ]),
+        Suite("engagement_status", [
+            Frame("rows", "select contact_id, engagement_status, days_since_last_interaction, subscription_status, "
+                  "cast(as_of_date as varchar) as as_of_date from marts.engagement_status", [
+                *key("contact_id"), *in_set("engagement_status", ENGAGEMENT_STATUSES),
+                between("days_since_last_interaction", 0), *in_set("subscription_status", SUBSCRIPTION_STATUSES),
+                as_of(settings),
+            ]),
+            Frame("one_row_per_contact", """
+                select (select count(*) from marts.engagement_status) as contacts_with_status,
+                       (select count(*) from marts.dim_contacts) as contacts
+                """, [equal("contacts_with_status", "contacts")]),
+        ]),
+        Suite("engagement_status_summary", [
+            Frame("rows", "select contact_group, contacts, engaged + non_engaged as engaged_plus_non_engaged, "
+                  "pct_engaged + pct_non_engaged as total_pct from marts.engagement_status_summary", [
+                *key("contact_group"), *in_set("contact_group", [*SUBSCRIPTION_STATUSES, "All contacts"]),
+                equal("contacts", "engaged_plus_non_engaged"), between("total_pct", 99.99, 100.01),
+            ]),
+        ]),
+        Suite("engagement_status_changes", [
+            Frame("rows", "select engagement_status, start_contacts, end_contacts, net_change, "
+                  "end_contacts - start_contacts as computed_change from marts.engagement_status_changes", [
+                *key("engagement_status"), *in_set("engagement_status", ENGAGEMENT_STATUSES),
+                equal("net_change", "computed_change"),
+            ]),
+        ]),
+        Suite("sunset_candidates", [
+            Frame("rows", "select contact_id, subscription_status, days_without_interaction, sunset_after_days "
+                  "from marts.sunset_candidates", [
+                *key("contact_id"), *in_set("subscription_status", ["subscribed"]),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="days_without_interaction", column_B="sunset_after_days",
+                                                            or_equal=True),
+            ]),
+            Frame("members_are_contacts", """
+                select count(*) as candidates_not_in_dim_contacts from marts.sunset_candidates
+                where contact_id not in (select contact_id from marts.dim_contacts)
+                """, zero("candidates_not_in_dim_contacts")),
+        ]),
+    ]

@@ -1,0 +1,59 @@
+"""`make validate`: run every mart's Great Expectations suite against the
+warehouse and build the Data Docs site. Exit 1 when an expectation fails."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from orchestration.quality.runner import data_docs_index, gx_project_dir, run_suites
+from orchestration.quality.suites import SuiteSettings
+from orchestration.warehouse import configure_environment, duckdb_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_environment()
+    parser = argparse.ArgumentParser(prog="python -m orchestration.quality.validate", description=__doc__)
+    parser.add_argument("--duckdb-path", type=Path, default=None, help="warehouse to validate (default: $DUCKDB_PATH)")
+    parser.add_argument(
+        "--as-of-date", default=None, help="as-of date the marts were built for (default: the one in dim_contacts)"
+    )
+    parser.add_argument("--mart", action="append", default=None, help="validate only this mart (repeatable)")
+    parser.add_argument("--max-rejected-share", type=float, default=0.05,
+                        help="largest share of one raw entity's rows that may be rejected (default 0.05)")
+    args = parser.parse_args(argv)
+    database = args.duckdb_path or duckdb_path()
+    if not database.is_file():
+        print(f"validate: no warehouse at {database}; run `make run` first", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    settings = None
+    if args.as_of_date:
+        settings = SuiteSettings(as_of_date=args.as_of_date, max_rejected_share=args.max_rejected_share)
+    elif args.max_rejected_share != 0.05:
+        from orchestration.quality.runner import as_of_date_in
+
+        settings = SuiteSettings(as_of_date=as_of_date_in(database), max_rejected_share=args.max_rejected_share)
+    results = run_suites(database, settings=settings, marts=args.mart)
+    failed = [result for result in results if not result.success]
+    for result in results:
+        passed = sum(outcome.success for outcome in result.outcomes)
+        status = "ok" if result.success else "FAILED"
+        print(f"  {result.mart:<28} {passed:>3} of {len(result.outcomes):>3} expectations  {status}")
+        if result.error:
+            print(f"      {result.error}")
+        for outcome in result.failures:
+            print(f"      {outcome.frame}: {outcome.expectation} {outcome.arguments}: observed {outcome.observed}")
+    expectations = sum(len(result.outcomes) for result in results)
+    print(
+        f"validated {len(results)} marts, {expectations} expectations in {time.monotonic() - started:.1f} s: "
+        f"{len(failed)} suite(s) failed"
+    )
+    print(f"Data Docs: {data_docs_index(gx_project_dir(database))}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

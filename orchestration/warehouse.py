@@ -1,0 +1,119 @@
+"""Where the warehouse and the raw files are, and who may write the DuckDB file.
+
+One source of truth for both Dagster and dbt: the environment variables
+``DUCKDB_PATH`` and ``RAW_DATA_DIR`` (the dbt profile reads the same ones, and
+dagster-dbt passes the environment to dbt). DuckDB lets one process write a
+database file at a time; a second writer fails with "Could not set lock on
+file". Runs detect that case, fail with a message saying who holds the file,
+and retry (see `WarehouseResource`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DUCKDB_PATH = "warehouse/customer_segments.duckdb"
+DEFAULT_RAW_DATA_DIR = "data/raw"
+
+# The pool every op that opens the DuckDB file belongs to. dagster_home/dagster.yaml
+# limits it to one run at a time ("granularity: run").
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+_LOCK_PATTERN = re.compile(r"could not set lock on file", re.IGNORECASE)
+_PID_PATTERN = re.compile(r"\(PID (\d+)\)")
+
+
+def configure_environment() -> None:
+    """Defaults for a run started without the Makefile: absolute paths inside
+    the project, the project's dbt profile and dbt executable, telemetry off."""
+    for name, default in (("DUCKDB_PATH", DEFAULT_DUCKDB_PATH), ("RAW_DATA_DIR", DEFAULT_RAW_DATA_DIR)):
+        value = Path(os.environ.get(name) or default)
+        os.environ[name] = str(value if value.is_absolute() else (PROJECT_DIR / value).resolve())
+    # dbt of this interpreter's environment first on PATH: dagster-dbt's dev-mode
+    # `dbt parse` looks for `dbt` there.
+    interpreter_bin = str(Path(sys.executable).parent)
+    if interpreter_bin not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = interpreter_bin + os.pathsep + os.environ.get("PATH", "")
+    os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR / "profiles"))
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def duckdb_path() -> Path:
+    return Path(os.environ.get("DUCKDB_PATH") or PROJECT_DIR / DEFAULT_DUCKDB_PATH)
+
+
+def raw_data_dir() -> Path:
+    return Path(os.environ.get("RAW_DATA_DIR") or PROJECT_DIR / DEFAULT_RAW_DATA_DIR)
+
+
+class WarehouseLockedError(Exception):
+    """Another process holds the DuckDB file."""
+
+
+def is_lock_error(text: str) -> bool:
+    return bool(_LOCK_PATTERN.search(text))
+
+
+def lock_message(database: Path, detail: str) -> str:
+    holder = _PID_PATTERN.search(detail)
+    who = f"process {holder.group(1)}" if holder else "another process"
+    return (
+        f"The warehouse {database} is locked by {who}: DuckDB allows one writer per file, "
+        "and another run, a `make run` or an open DuckDB session is writing it. "
+        "Close that session or wait for that run; this run retries on its own."
+    )
+
+
+def check_writable(database: Path) -> None:
+    """Opens the file for writing and closes it at once; raises
+    WarehouseLockedError naming the holder when another process has it."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        duckdb.connect(str(database)).close()
+    except duckdb.IOException as error:
+        if is_lock_error(str(error)):
+            raise WarehouseLockedError(lock_message(database, str(error))) from error
+        raise
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse (DUCKDB_PATH) and the raw files (RAW_DATA_DIR), and
+    what a run does when another process holds the file."""
+
+    lock_retries: int = Field(default=3, description="How many times a run retries a step that found the DuckDB file locked.")
+    lock_retry_seconds: float = Field(default=60.0, description="Seconds to wait before each retry.")
+
+    @property
+    def database(self) -> Path:
+        return duckdb_path()
+
+    @property
+    def raw_data_dir(self) -> Path:
+        return raw_data_dir()
+
+    def retry_when_locked(self, context: dg.OpExecutionContext, error: WarehouseLockedError) -> dg.RetryRequested:
+        """The exception a step raises when it found the file locked: logged with
+        the holder, then retried after `lock_retry_seconds`."""
+        attempt = context.retry_number + 1
+        context.log.error(f"{error} (attempt {attempt} of {self.lock_retries + 1})")
+        return dg.RetryRequested(max_retries=self.lock_retries, seconds_to_wait=self.lock_retry_seconds)
+
+    def ensure_writable(self, context: dg.OpExecutionContext) -> None:
+        try:
+            check_writable(self.database)
+        except WarehouseLockedError as error:
+            raise self.retry_when_locked(context, error) from error
+
+    def connect_read_only(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.database), read_only=True)

@@ -1,0 +1,139 @@
+"""Pure helpers of the orchestration package, the schedule and the sensor:
+no dbt build (fast)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+
+from orchestration.dbt.translator import group_for
+from orchestration.metadata import markdown_table
+from orchestration.partitions import as_of_date_for_partition, dbt_vars_for_partition, today_partition_key
+from orchestration.quality.runner import describe_observed
+from orchestration.quality.suites import opportunity_groups, persona_names
+from orchestration.schedules import daily_refresh_schedule, schedule_cron
+from orchestration.sensors import changed_files, raw_files_fingerprint, raw_files_sensor
+from orchestration.warehouse import is_lock_error, lock_message
+
+
+def test_partition_key_becomes_the_as_of_date_var() -> None:
+    assert dbt_vars_for_partition("2026-06-30", "tables") == [
+        "--vars", json.dumps({"as_of_date": "2026-06-30", "raw_source_mode": "tables"}, sort_keys=True)
+    ]
+    assert dbt_vars_for_partition(None) == ["--vars", json.dumps({"raw_source_mode": "files"})]
+    with pytest.raises(ValueError, match="not an as-of date"):
+        as_of_date_for_partition("2026-02-30")
+
+
+def test_today_is_the_day_in_the_configured_time_zone() -> None:
+    late_evening_utc = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)
+    assert today_partition_key(late_evening_utc, "UTC") == "2026-06-30"
+    assert today_partition_key(late_evening_utc, "Pacific/Auckland") == "2026-07-01"
+    assert today_partition_key(late_evening_utc, "America/Los_Angeles") == "2026-06-30"
+
+
+def test_groups_follow_the_dbt_folders() -> None:
+    assert group_for("model", ["customer_segments", "marts", "rfm", "rfm_scores"]) == "marts_rfm"
+    assert group_for("model", ["customer_segments", "staging", "crm", "base", "base_crm__contacts_validated"]) == "staging_crm"
+    assert group_for("seed", ["customer_segments", "currency_rates"]) == "seeds"
+
+
+def test_markdown_table_formats_numbers_and_escapes_pipes() -> None:
+    table = markdown_table(["name", "rows", "share", "ok"], [["a|b", 1234567, 12.345, True], [None, 0, 0.0, False]])
+    assert table.splitlines() == [
+        "| name | rows | share | ok |",
+        "|---|---|---|---|",
+        "| a/b | 1,234,567 | 12.35 | yes |",
+        "|  | 0 | 0.00 | no |",
+    ]
+
+
+def test_lock_errors_are_recognised_and_name_the_holder() -> None:
+    duckdb_text = (
+        'IO Error: Could not set lock on file "/w.duckdb": Conflicting lock is held in /usr/bin/python3 (PID 4242) by user'
+    )
+    assert is_lock_error(duckdb_text)
+    assert not is_lock_error("Catalog Error: Table with name x does not exist")
+    message = lock_message(Path("/w.duckdb"), duckdb_text)
+    assert "process 4242" in message and "/w.duckdb" in message and "retries" in message
+
+
+def test_observed_values_are_described_for_people() -> None:
+    assert describe_observed({"observed_value": 3}) == "3"
+    assert describe_observed(
+        {"element_count": 10, "unexpected_count": 2, "partial_unexpected_list": [42, 43]}
+    ) == "2 of 10 rows unexpected, e.g. [42, 43]"
+
+
+def test_opportunity_groups_cover_every_persona_and_level() -> None:
+    standard = {"Champions", "Loyal", "Promising", "At risk", "Needs attention", "Inactive"}
+    assert standard <= set(persona_names())
+    groups = opportunity_groups(["Champions"])
+    assert groups == ["Lightly engaged champions", "Lightly engaged non-customers", "Moderately engaged champions",
+                      "Moderately engaged non-customers", "Most engaged champions", "Most engaged non-customers"]
+
+
+def test_schedule_refreshes_the_scheduled_day() -> None:
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 6, 30, 6, 0, tzinfo=UTC))
+    request = daily_refresh_schedule(context)
+    assert isinstance(request, dg.RunRequest)
+    assert request.partition_key == "2026-06-30"
+
+
+def test_schedule_cron_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUSTOMER_SEGMENTS_SCHEDULE_CRON", "30 5 * * 1-5")
+    assert schedule_cron() == "30 5 * * 1-5"
+    monkeypatch.setenv("CUSTOMER_SEGMENTS_SCHEDULE_CRON", "every morning")
+    with pytest.raises(ValueError, match="CUSTOMER_SEGMENTS_SCHEDULE_CRON='every morning'"):
+        schedule_cron()
+
+
+def test_fingerprint_notices_new_and_changed_files(tmp_path: Path) -> None:
+    (tmp_path / "contacts.csv").write_text("contact_id\n1\n")
+    (tmp_path / "notes.txt").write_text("not raw data")
+    before = raw_files_fingerprint(tmp_path)
+    assert list(before) == ["contacts.csv"]
+    (tmp_path / "orders.parquet").write_bytes(b"PAR1")
+    (tmp_path / "contacts.csv").write_text("contact_id\n1\n2\n")
+    assert changed_files(before, raw_files_fingerprint(tmp_path)) == ["contacts.csv", "orders.parquet"]
+    assert raw_files_fingerprint(tmp_path / "missing") == {}
+
+
+def _evaluate(instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult | dg.SkipReason:
+    return raw_files_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+
+
+def test_sensor_starts_a_refresh_on_a_new_file_and_skips_while_a_run_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAW_DATA_DIR", str(tmp_path))
+    (tmp_path / "contacts.csv").write_text("contact_id\n1\n")
+    with dg.instance_for_test() as instance:
+        first = _evaluate(instance, None)
+        assert isinstance(first, dg.SensorResult) and len(first.run_requests) == 1
+        assert first.run_requests[0].partition_key == datetime.now(UTC).date().isoformat()
+        cursor = first.cursor
+
+        unchanged = _evaluate(instance, cursor)
+        assert isinstance(unchanged, dg.SkipReason) and "no new or changed raw files" in unchanged.skip_message
+
+        (tmp_path / "events.csv").write_text("event_id\ne1\n")
+        # A run is writing the warehouse: the sensor must wait and keep its cursor.
+        instance.add_run(DagsterRun(job_name="refresh_segments", run_id="busy-run-1", status=DagsterRunStatus.STARTED))
+        busy = _evaluate(instance, cursor)
+        assert isinstance(busy, dg.SkipReason)
+        assert "busy-run-1" in busy.skip_message and "events.csv" in busy.skip_message
+
+        # The run finishes: the change is acted on.
+        instance.report_run_failed(instance.get_run_by_id("busy-run-1"))
+        after = _evaluate(instance, cursor)
+        assert isinstance(after, dg.SensorResult) and len(after.run_requests) == 1
+        request = after.run_requests[0]
+        assert request.tags["customer_segments/changed_files"] == "events.csv"
+        assert request.run_key != first.run_requests[0].run_key
+        assert json.loads(after.cursor) == raw_files_fingerprint(tmp_path)
