@@ -89,8 +89,11 @@ test: install lint-python test-python test-build lint-sql ## Everything CI runs
 lint-python: install
 	$(BIN)/ruff check orchestration tests_py
 
+# pytest workers (pytest-xdist); a module's tests stay on one worker, so module fixtures build once.
+PYTEST_WORKERS ?= 2
+
 test-python: install ## pytest: generator, loader, and end-to-end builds on generated data
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test-build: install ## dbt build on a small generated dataset in a temporary directory, then its GX suites
 	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \

@@ -9,7 +9,6 @@ CUSTOMER_SEGMENTS_RAW_LOAD chooses how (default `tables`):
   copied, which suits large files; dbt runs with `raw_source_mode: files`.
 """
 
-
 import os
 from datetime import UTC, datetime
 from pathlib import Path

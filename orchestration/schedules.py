@@ -5,7 +5,6 @@ CUSTOMER_SEGMENTS_SCHEDULE_CRON (default "0 6 * * *") and CUSTOMER_SEGMENTS_TIME
 in a new deployment unless CUSTOMER_SEGMENTS_SCHEDULE_RUNNING=true.
 """
 
-
 import os
 
 import dagster as dg

@@ -7,7 +7,6 @@ progress: DuckDB takes one writer, so it skips, keeps the old fingerprint and
 looks again on its next tick (every CUSTOMER_SEGMENTS_SENSOR_SECONDS, default 60).
 """
 
-
 import hashlib
 import json
 import os
@@ -73,7 +72,9 @@ def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | d
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
-                run_key=f"raw-{fingerprint_digest(current)}",
+                # Per day and file state: the same files on another day, or files
+                # changed back to an earlier state, still start a run.
+                run_key=f"raw-{partition_key}-{fingerprint_digest(current)}-{fingerprint_digest(previous)}",
                 partition_key=partition_key,
                 tags={
                     "customer_segments/trigger": "raw_files_sensor",

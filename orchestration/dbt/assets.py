@@ -1,7 +1,6 @@
 """Every dbt model and seed as an asset, dbt tests as asset checks, built by
 `dbt build` for the partition's as-of date."""
 
-
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +18,10 @@ translator = CustomerSegmentsTranslator()
 
 
 def dbt_build_args(partition_key: str | None, raw_source_mode: str) -> list[str]:
-    """`dbt build` for one as-of date (see partitions.dbt_vars_for_partition)."""
-    return ["build", *dbt_vars_for_partition(partition_key, raw_source_mode)]
+    """`dbt build` for one as-of date (see partitions.dbt_vars_for_partition).
+    dbt unit tests prove the SQL on fixed rows and are run by `make test`; a
+    production run checks the data, with the data tests."""
+    return ["build", "--exclude-resource-type", "unit_test", *dbt_vars_for_partition(partition_key, raw_source_mode)]
 
 
 def _asset_key(context: dg.AssetExecutionContext, event: Any) -> dg.AssetKey | None:

@@ -1,7 +1,6 @@
 """The Great Expectations suites as Dagster asset checks, one per mart, run
 after the build in the same run (a read-only connection to the warehouse)."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg
