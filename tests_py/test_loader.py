@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from conftest import Workspace
 from orchestration.loader import RawDataError, load_duckdb, main
 
 CONTACTS = pd.DataFrame(
@@ -86,3 +87,50 @@ def test_command_line_reports_errors_and_unsupported_targets(tmp_path: Path, cap
     assert "required file contacts.csv" in capsys.readouterr().err
     assert main(["--target", "postgres"]) == 2
     assert "not supported yet" in capsys.readouterr().err
+
+
+def relation_kinds(database: Path) -> dict[str, str]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return dict(connection.execute(
+            "select table_name, table_type from information_schema.tables where table_schema = 'raw'"
+        ).fetchall())
+
+
+def test_views_mode_makes_views_and_each_mode_replaces_the_other(tmp_path: Path) -> None:
+    CONTACTS.to_csv(tmp_path / "contacts.csv", index=False)
+    ORDERS.to_parquet(tmp_path / "orders.parquet")
+    database = tmp_path / "w.duckdb"
+    assert load_duckdb(database, tmp_path) == {
+        "contact_tags": 0, "contacts": 2, "order_lines": 0, "orders": 2, "products": 0, "events": 0}
+    assert set(relation_kinds(database).values()) == {"BASE TABLE"}
+
+    rows = load_duckdb(database, tmp_path, as_views=True)
+    assert set(rows.values()) == {None}, "views are not counted"
+    assert set(relation_kinds(database).values()) == {"VIEW"}
+    assert tables(database)["contacts"].contact_id.tolist() == ["c1", "c2"]
+
+    load_duckdb(database, tmp_path)
+    assert set(relation_kinds(database).values()) == {"BASE TABLE"}
+
+
+def test_raw_load_mode_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.raw_assets import dbt_raw_source_mode, raw_load_mode
+
+    monkeypatch.setenv("CUSTOMER_SEGMENTS_RAW_LOAD", "views")
+    assert (raw_load_mode(), dbt_raw_source_mode()) == ("views", "files")
+    monkeypatch.delenv("CUSTOMER_SEGMENTS_RAW_LOAD")
+    assert (raw_load_mode(), dbt_raw_source_mode()) == ("tables", "tables")
+    monkeypatch.setenv("CUSTOMER_SEGMENTS_RAW_LOAD", "copy")
+    with pytest.raises(ValueError, match="CUSTOMER_SEGMENTS_RAW_LOAD='copy': expected one of tables, views"):
+        raw_load_mode()
+
+
+@pytest.mark.build
+def test_dbt_files_mode_replaces_loaded_tables_with_views(workspace: Workspace) -> None:
+    workspace.generate("--contacts", "50", "--orders", "100", "--events", "200")
+    load_duckdb(workspace.database, workspace.raw)
+    assert set(relation_kinds(workspace.database).values()) == {"BASE TABLE"}
+    result = workspace.dbt("seed", select="currency_rates")
+    assert result.ok, result.output[-3000:]
+    assert "replacing the loaded table" in result.output
+    assert set(relation_kinds(workspace.database).values()) == {"VIEW"}
