@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.quality.runner import data_docs_index, gx_project_dir, run_suites
+from orchestration.quality.runner import as_of_date_in, data_docs_index, gx_project_dir, run_suites
 from orchestration.quality.suites import SuiteSettings
 from orchestration.warehouse import configure_environment, duckdb_path
 
@@ -29,13 +29,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"validate: no warehouse at {database}; run `make run` first", file=sys.stderr)
         return 2
     started = time.monotonic()
-    settings = None
-    if args.as_of_date:
-        settings = SuiteSettings(as_of_date=args.as_of_date, max_rejected_share=args.max_rejected_share)
-    elif args.max_rejected_share != 0.05:
-        from orchestration.quality.runner import as_of_date_in
-
-        settings = SuiteSettings(as_of_date=as_of_date_in(database), max_rejected_share=args.max_rejected_share)
+    as_of_date = args.as_of_date or as_of_date_in(database)
+    settings = SuiteSettings(as_of_date=as_of_date, max_rejected_share=args.max_rejected_share)
     results = run_suites(database, settings=settings, marts=args.mart)
     failed = [result for result in results if not result.success]
     for result in results:
