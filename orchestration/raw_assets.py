@@ -21,7 +21,7 @@ from orchestration.dbt.translator import RAW_GROUP, raw_asset_key
 from orchestration.loader import RawDataError, find_file, load_duckdb
 from orchestration.partitions import daily_partitions
 from orchestration.raw_contract import load_contract
-from orchestration.warehouse import WAREHOUSE_POOL, WarehouseLockedError, WarehouseResource, is_lock_error, lock_message
+from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 RAW_LOAD_MODES = ("tables", "views")
 
@@ -72,9 +72,7 @@ def raw_load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     except RawDataError as error:
         raise dg.Failure(description=str(error)) from error
     except duckdb.IOException as error:
-        if is_lock_error(str(error)):
-            locked = WarehouseLockedError(lock_message(warehouse.database, str(error)))
-            raise warehouse.retry_when_locked(context, locked) from error
+        warehouse.raise_if_locked(context, str(error))
         raise
     for name, count in rows.items():
         raw_file = find_file(warehouse.raw_data_dir, _CONTRACT[name])

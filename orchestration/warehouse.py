@@ -102,18 +102,25 @@ class WarehouseResource(dg.ConfigurableResource):
     def raw_data_dir(self) -> Path:
         return raw_data_dir()
 
-    def retry_when_locked(self, context: dg.OpExecutionContext, error: WarehouseLockedError) -> dg.RetryRequested:
+    def _retry(self, context: dg.OpExecutionContext, message: str) -> dg.RetryRequested:
         """The exception a step raises when it found the file locked: logged with
         the holder, then retried after `lock_retry_seconds`."""
         attempt = context.retry_number + 1
-        context.log.error(f"{error} (attempt {attempt} of {self.lock_retries + 1})")
+        context.log.error(f"{message} (attempt {attempt} of {self.lock_retries + 1})")
         return dg.RetryRequested(max_retries=self.lock_retries, seconds_to_wait=self.lock_retry_seconds)
 
     def ensure_writable(self, context: dg.OpExecutionContext) -> None:
+        """Before writing: retry later when another process holds the file."""
         try:
             check_writable(self.database)
         except WarehouseLockedError as error:
-            raise self.retry_when_locked(context, error) from error
+            raise self._retry(context, str(error)) from error
+
+    def raise_if_locked(self, context: dg.OpExecutionContext, error_text: str) -> None:
+        """After a failure (DuckDB's or dbt's error text): retry later when the
+        cause was the lock; return otherwise, for the caller to fail."""
+        if is_lock_error(error_text):
+            raise self._retry(context, lock_message(self.database, error_text))
 
     def connect_read_only(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.database), read_only=True)

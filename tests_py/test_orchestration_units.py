@@ -4,8 +4,10 @@ no dbt build (fast)."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
@@ -18,7 +20,7 @@ from orchestration.quality.runner import describe_observed
 from orchestration.quality.suites import opportunity_groups, persona_names
 from orchestration.schedules import daily_refresh_schedule, schedule_cron
 from orchestration.sensors import changed_files, raw_files_fingerprint, raw_files_sensor
-from orchestration.warehouse import is_lock_error, lock_message
+from orchestration.warehouse import WarehouseResource, is_lock_error, lock_message
 
 
 def test_partition_key_becomes_the_as_of_date_var() -> None:
@@ -137,3 +139,18 @@ def test_sensor_starts_a_refresh_on_a_new_file_and_skips_while_a_run_writes(
         assert request.tags["customer_segments/changed_files"] == "events.csv"
         assert request.run_key != first.run_requests[0].run_key
         assert json.loads(after.cursor) == raw_files_fingerprint(tmp_path)
+
+
+def test_a_failure_caused_by_the_lock_is_retried_and_any_other_is_not() -> None:
+    warehouse = WarehouseResource(lock_retries=2, lock_retry_seconds=5)
+    # What the step needs of its context: the attempt number and a log.
+    context = SimpleNamespace(retry_number=0, log=logging.getLogger("test"))
+    dbt_error = (
+        "Errors parsed from dbt logs: IO Error: Could not set lock on file \"/w.duckdb\": "
+        "Conflicting lock is held in /usr/bin/python3 (PID 77)"
+    )
+    with pytest.raises(dg.RetryRequested) as retry:
+        warehouse.raise_if_locked(context, dbt_error)  # type: ignore[arg-type]
+    assert retry.value.max_retries == 2 and retry.value.seconds_to_wait == 5
+    # A failing test or a bad model is the caller's failure, never retried into a pass.
+    assert warehouse.raise_if_locked(context, "Failure in test unique_rfm_scores_contact_id") is None  # type: ignore[arg-type,func-returns-value]

@@ -12,7 +12,7 @@ from orchestration.dbt.translator import CustomerSegmentsTranslator
 from orchestration.metadata import mart_metadata
 from orchestration.partitions import as_of_date_for_partition, daily_partitions, dbt_vars_for_partition
 from orchestration.raw_assets import dbt_raw_source_mode
-from orchestration.warehouse import WAREHOUSE_POOL, WarehouseLockedError, WarehouseResource, is_lock_error, lock_message
+from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 translator = CustomerSegmentsTranslator()
 
@@ -72,8 +72,8 @@ def customer_segments_dbt(
     # attached to them are read from the DuckDB file, which dbt holds while it runs.
     events = list(invocation.stream())
     error = invocation.get_error()
-    if error is not None and is_lock_error(str(error)):
-        raise warehouse.retry_when_locked(context, WarehouseLockedError(lock_message(warehouse.database, str(error))))
+    if error is not None:
+        warehouse.raise_if_locked(context, str(error))
     yield from _with_mart_metadata(context, warehouse, events, as_of_date)
     if error is not None:
         raise dg.Failure(
