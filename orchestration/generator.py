@@ -74,6 +74,7 @@ CATEGORIES = {
     "Beauty": ["Skin care", "Hair care", "Make-up"],
     "Home": ["Kitchen", "Cleaning", "Decor"],
     "Baby": ["Nappies", "Food", "Toys"],
+    "Furniture": ["Sofas", "Coffee tables", "Lamps"],
 }
 BRANDS = np.array(["Acme", "Northwind", "Globex", "Initech", "Umbrella", "Hooli", "Soylent", "Vandelay"])
 TAGS = np.array(["vip", "newsletter_signup", "wholesale", "loyalty_member", "allergy_interest", "gift_buyer"])
