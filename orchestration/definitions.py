@@ -23,10 +23,11 @@ from orchestration.quality.checks import great_expectations_suites  # noqa: E402
 from orchestration.raw_assets import raw_load  # noqa: E402
 from orchestration.schedules import daily_refresh_schedule  # noqa: E402
 from orchestration.sensors import raw_files_sensor  # noqa: E402
+from orchestration.static_list_assets import static_list_tables  # noqa: E402
 from orchestration.warehouse import WarehouseResource  # noqa: E402
 
 defs = dg.Definitions(
-    assets=[raw_load, customer_segments_dbt],
+    assets=[raw_load, customer_segments_dbt, *static_list_tables],
     asset_checks=[great_expectations_suites],
     jobs=[refresh_segments_job],
     schedules=[daily_refresh_schedule],

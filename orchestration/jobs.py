@@ -11,7 +11,8 @@ REFRESH_JOB_NAME = "refresh_segments"
 
 refresh_segments_job = dg.define_asset_job(
     name=REFRESH_JOB_NAME,
-    selection=dg.AssetSelection.all(),
+    # Every materializable asset: the static list tables are external.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("static_lists"),
     description="Raw load, dbt build and data-quality checks for one as-of date (the partition).",
     tags={"customer_segments/writes": "duckdb"},
     # Steps run one after the other in the run's process: they depend on each

@@ -67,6 +67,20 @@ class Evaluator:
         self.as_of = as_of
         self.field_types = field_types
         self.segments = dict(segments or {})
+        self._members: dict[str, set[str]] = {}
+        # rows by contact, so that large datasets evaluate quickly
+        self.by_contact: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for name in ("orders", "lines", "events", "tags", "static_members"):
+            for row in getattr(data, name):
+                self.by_contact.setdefault(row["contact_id"], {}).setdefault(name, []).append(row)
+
+    def rows(self, name: str, contact_id: str) -> list[dict[str, Any]]:
+        return self.by_contact.get(contact_id, {}).get(name, [])
+
+    def segment_members(self, key: str) -> set[str]:
+        if key not in self._members:
+            self._members[key] = self.members(self.segments[key])
+        return self._members[key]
 
     def members(self, condition: Mapping[str, Any]) -> set[str]:
         return {contact["contact_id"] for contact in self.data.contacts if self.holds(condition, contact)}
@@ -152,8 +166,8 @@ class Evaluator:
         if "subscription" in condition:
             return contact["subscription_status"] in as_list(condition["subscription"])
         if "tag" in condition:
-            for row in self.data.tags:
-                if row["contact_id"] != contact_id or row["tag"] != condition["tag"]:
+            for row in self.rows("tags", contact_id):
+                if row["tag"] != condition["tag"]:
                     continue
                 if "min_score" in condition and not number(row["score"]) >= number(condition["min_score"]):
                     continue
@@ -174,17 +188,17 @@ class Evaluator:
         if "event" in condition:
             return self.event(condition, contact_id)
         if "in_segment" in condition:
-            return contact_id in self.members(self.segments[condition["in_segment"]])
+            return contact_id in self.segment_members(condition["in_segment"])
         if "not_in_segment" in condition:
-            return contact_id not in self.members(self.segments[condition["not_in_segment"]])
+            return contact_id not in self.segment_members(condition["not_in_segment"])
         key = condition.get("in_static_list", condition.get("not_in_static_list"))
-        member = any(row["list_key"] == key and row["contact_id"] == contact_id for row in self.data.static_members)
+        member = any(row["list_key"] == key for row in self.rows("static_members", contact_id))
         return member if "in_static_list" in condition else not member
 
     def purchase_rows(self, options: Mapping[str, Any], contact_id: str) -> Iterable[Mapping[str, Any]]:
         uses_lines = any(name in options for name in LINE_FILTERS)
-        for row in self.data.lines if uses_lines else self.data.orders:
-            if row["contact_id"] != contact_id or not self.in_window(options.get("window"), row["ordered_date"]):
+        for row in self.rows("lines" if uses_lines else "orders", contact_id):
+            if not self.in_window(options.get("window"), row["ordered_date"]):
                 continue
             if all(row[column] in as_list(options[name]) for name, column in PURCHASE_FILTERS.items() if name in options):
                 yield row
@@ -210,8 +224,8 @@ class Evaluator:
     def event(self, condition: Mapping[str, Any], contact_id: str) -> bool:
         where = condition.get("where") or {}
         rows = []
-        for row in self.data.events:
-            if row["contact_id"] != contact_id or row["event_type"] != condition["event"]:
+        for row in self.rows("events", contact_id):
+            if row["event_type"] != condition["event"]:
                 continue
             if to_date(row["occurred_date"]) > self.as_of:  # type: ignore[operator]
                 continue

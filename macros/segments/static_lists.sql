@@ -133,6 +133,7 @@
     {%- do run_query(insert_list) -%}
     {%- set rejected = run_query('select rejection_reason, count(*), min(coalesce(contact_id, \'\')) from static_list_upload_classified where rejection_reason is not null group by rejection_reason order by rejection_reason') -%}
     {%- do run_query('drop table static_list_upload_classified') -%}
+    {%- do run_query('drop table ' ~ upload_relation) -%}
     {{ log("static list " ~ list_key ~ ": " ~ total ~ " id(s) uploaded, " ~ kept ~ " member(s), " ~ (total - kept) ~ " rejected", info=True) }}
     {%- for row in rejected.rows -%}
         {{ log("static list " ~ list_key ~ ": rejected " ~ row[1] ~ " id(s) as " ~ row[0] ~ " (e.g. '" ~ row[2] ~ "'); see " ~ static_list_relation('static_list_rejected_ids'), info=True) }}

@@ -430,4 +430,95 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
                 where contact_id not in (select contact_id from marts.dim_contacts)
                 """, zero("candidates_not_in_dim_contacts")),
         ]),
+        *segment_suites(settings),
+    ]
+
+
+def segment_suites(settings: SuiteSettings) -> list[Suite]:
+    """Segments, their members and history, and the derived tags."""
+    day = settings.as_of_literal
+    return [
+        Suite("segments", [
+            Frame("rows", "select segment_key, name, segment_type, status, is_recommended, definition, compiled_sql, members, "
+                  "cast(as_of_date as varchar) as as_of_date from marts.segments", [
+                *key("segment_key"), *not_null("name", "definition", "compiled_sql", "is_recommended"),
+                *in_set("segment_type", ["dynamic", "static"]), *in_set("status", ["active", "draft"]),
+                between("members", 0), as_of(settings),
+            ]),
+            Frame("recommended", "select count(*) filter (where is_recommended) as recommended_segments from marts.segments",
+                  [between("recommended_segments", 0, 5)]),
+            Frame("members_match_segment_members", """
+                select count(*) as segments_with_other_member_counts from marts.segments
+                where members <> (select count(*) from marts.segment_members where segment_members.segment_key = segments.segment_key)
+                """, zero("segments_with_other_member_counts")),
+        ]),
+        Suite("segment_members", [
+            Frame("violations", f"""
+                select
+                    count(*) filter (where contact_id not in (select contact_id from marts.dim_contacts)) as members_not_contacts,
+                    count(*) filter (where segment_key not in (select segment_key from marts.segments)) as members_of_unknown_segments,
+                    count(*) filter (where entered_date is null or entered_date > {day}) as entered_missing_or_after_as_of,
+                    count(*) filter (where as_of_date <> {day}) as other_as_of_dates,
+                    count(*) - (select count(*) from (select distinct segment_key, contact_id from marts.segment_members))
+                        as repeated_members
+                from marts.segment_members
+                """, zero("members_not_contacts", "members_of_unknown_segments", "entered_missing_or_after_as_of",
+                          "other_as_of_dates", "repeated_members")),
+        ]),
+        Suite("segment_membership_changes", [
+            Frame("changes_of_the_date", f"""
+                select
+                    count(*) filter (where change_type not in ('entered', 'exited')) as unknown_change_types,
+                    count(*) filter (where change_type = 'entered' and (segment_key, contact_id) not in
+                        (select segment_key, contact_id from marts.segment_members)) as entered_but_not_members,
+                    count(*) filter (where change_type = 'exited' and (segment_key, contact_id) in
+                        (select segment_key, contact_id from marts.segment_members)) as exited_but_members,
+                    count(*) - (select count(*) from (select distinct segment_key, contact_id
+                        from marts.segment_membership_changes where as_of_date = {day})) as repeated_changes
+                from marts.segment_membership_changes
+                where as_of_date = {day}
+                """, zero("unknown_change_types", "entered_but_not_members", "exited_but_members", "repeated_changes")),
+        ]),
+        Suite("segment_sizes_history", [
+            Frame("sizes_of_the_date", f"""
+                select segment_key, members, entered, exited,
+                    (select count(*) from marts.segment_members as m where m.segment_key = h.segment_key) as current_members
+                from marts.segment_sizes_history as h where as_of_date = {day}
+                """, [
+                *key("segment_key"), equal("members", "current_members"), between("entered", 0), between("exited", 0),
+            ]),
+            Frame("segments_have_sizes", f"""
+                select
+                    (select count(*) from marts.segments) as segments,
+                    (select count(*) from marts.segment_sizes_history where as_of_date = {day}) as sizes
+                """, [equal("segments", "sizes")]),
+        ]),
+        Suite("contact_tags_derived", [
+            Frame("rows", "select contact_id || '/' || rule_key as tag_key, tag, score, first_matched_date, qualifying_visits, "
+                  "cast(as_of_date as varchar) as as_of_date from marts.contact_tags_derived", [
+                *key("tag_key"), *not_null("tag", "score", "first_matched_date"), between("qualifying_visits", 1), as_of(settings),
+            ]),
+            Frame("rule_thresholds", f"""
+                select
+                    count(*) filter (where d.qualifying_visits < r.min_visits) as below_min_visits,
+                    count(*) filter (where d.first_matched_date > {day}) as matched_after_as_of,
+                    count(*) filter (where d.tag <> r.tag or d.score <> r.score_points) as tag_or_score_not_the_rule
+                from marts.contact_tags_derived as d
+                inner join seeds.tag_visit_rules as r on d.rule_key = r.rule_key
+                """, zero("below_min_visits", "matched_after_as_of", "tag_or_score_not_the_rule")),
+        ]),
+        Suite("tag_adhoc_rule_runs", [
+            Frame("rows", "select rule_key, applied_as_of_date, end_date, contacts_tagged, applied_at from marts.tag_adhoc_rule_runs", [
+                *key("rule_key"), *not_null("applied_at", "applied_as_of_date"), between("contacts_tagged", 0),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="applied_as_of_date", column_B="end_date", or_equal=True),
+            ]),
+        ]),
+        Suite("contact_tags_adhoc", [
+            Frame("counts_match_runs", """
+                select
+                    (select coalesce(sum(contacts_tagged), 0) from marts.tag_adhoc_rule_runs) as contacts_tagged_by_runs,
+                    (select count(*) from marts.contact_tags_adhoc) as adhoc_tags,
+                    (select count(*) from (select distinct contact_id, rule_key from marts.contact_tags_adhoc)) as distinct_adhoc_tags
+                """, [equal("contacts_tagged_by_runs", "adhoc_tags"), equal("adhoc_tags", "distinct_adhoc_tags")]),
+        ]),
     ]

@@ -1,0 +1,300 @@
+"""Segments built by dbt on generated data: the shipped example segments
+against the reference evaluator (who is in and who is not), the catalog,
+membership history over two dates, visit-rule tags against an independent
+computation, ad hoc tags written once, and static lists that new data does
+not change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from tests_py.conftest import PROJECT_DIR, Workspace
+from tests_py.segment_harness import FIELD_TYPES
+from tests_py.segment_reference import Evaluator, SegmentData
+
+AS_OF = dt.date(2026, 11, 20)
+NEXT = dt.date(2026, 11, 21)
+END = "2026-11-21"
+SEGMENT_KEYS = [
+    "cart_abandoners",
+    "engaged_non_customer_product_viewers",
+    "most_engaged_champions_openers",
+    "seasonal_allergy_buyers",
+    "sofa_without_coffee_table",
+    "sunset_subscribed_non_engaged",
+    "win_back_big_spenders",
+]
+
+
+def shipped_segments() -> dict[str, dict[str, Any]]:
+    document = yaml.safe_load((PROJECT_DIR / "models" / "segments" / "_segments__models.yml").read_text())
+    return {model["name"][4:]: model["config"]["meta"]["segment"] for model in document["models"]}
+
+
+def append_rows(workspace: Workspace, entity: str, rows: list[dict[str, str | None]]) -> None:
+    """Add rows (text values) to a generated parquet file."""
+    path = workspace.raw / f"{entity}.parquet"
+    existing = pd.read_parquet(path)
+    added = pd.DataFrame(rows, columns=existing.columns).astype(existing.dtypes.to_dict())
+    pd.concat([existing, added], ignore_index=True).to_parquet(path, index=False)
+
+
+def event(event_id: str, contact_id: str, event_type: str, day: dt.date, **values: str | None) -> dict[str, str | None]:
+    row: dict[str, str | None] = {
+        "event_id": event_id, "contact_id": contact_id, "event_type": event_type,
+        "occurred_at": f"{day.isoformat()}T12:00:00Z", "campaign_id": None, "url": None, "product_id": None,
+        "duration_seconds": None, "traffic_source": None, "utm_source": None, "utm_medium": None, "utm_campaign": None,
+        "session_id": None, "is_machine_open": None,
+    }
+    row.update(values)
+    return row
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    workspace = Workspace(tmp_path_factory.mktemp("segments_build"))
+    workspace.raw.mkdir()
+    workspace.generate("--contacts", "3000", "--orders", "15000", "--events", "150000", "--end-date", END)
+    orders = pd.read_parquet(workspace.raw / "orders.parquet")
+    contacts = pd.read_parquet(workspace.raw / "contacts.parquet")
+    non_customers = sorted(set(contacts["contact_id"].dropna()) - set(orders["contact_id"].dropna()))
+    viewer, near_miss = non_customers[0], non_customers[1]
+    # One non-customer views products three times within the last 7 days (in),
+    # another twice (out).
+    crafted = [
+        event(f"EX{i}", viewer, "product_view", AS_OF - dt.timedelta(days=offset), url="/p/x", product_id="P000001",
+              traffic_source="search", session_id="SX")
+        for i, offset in enumerate([0, 3, 6])
+    ] + [
+        event(f"EY{i}", near_miss, "product_view", AS_OF - dt.timedelta(days=offset), url="/p/x", product_id="P000001",
+              traffic_source="search", session_id="SY")
+        for i, offset in enumerate([0, 6])
+    ]
+    append_rows(workspace, "events", crafted)
+    vars_ = {"as_of_date": AS_OF.isoformat()}
+    workspace.build(vars=vars_)
+    snapshot = {
+        "members": workspace.query("select segment_key, contact_id from marts.segment_members"),
+        "inputs": read_inputs(workspace),
+        "adhoc": workspace.query("select * from marts.contact_tags_adhoc order by rule_key, contact_id"),
+        "runs": workspace.query("select * from marts.tag_adhoc_rule_runs order by rule_key"),
+        "derived": workspace.query("select * from marts.contact_tags_derived"),
+        "events": workspace.query("select contact_id, occurred_date, url, duration_seconds from intermediate.int_contact_page_visits"),
+    }
+    return {"workspace": workspace, "viewer": viewer, "near_miss": near_miss, "first": snapshot}
+
+
+def read_inputs(workspace: Workspace) -> SegmentData:
+    def rows(sql: str) -> list[dict[str, Any]]:
+        frame = workspace.query(sql)
+        return [
+            {key: (None if pd.isna(value) else value) for key, value in record.items()}
+            for record in frame.astype(object).to_dict("records")
+        ]
+
+    return SegmentData(
+        contacts=rows("select * from intermediate.int_segment_contacts"),
+        orders=rows("select * from intermediate.int_segment_orders"),
+        lines=rows("select * from intermediate.int_segment_order_lines"),
+        events=rows("select * from intermediate.int_segment_events"),
+        tags=rows("select * from intermediate.int_contact_tag_scores"),
+        static_members=rows("select * from intermediate.int_static_list_members"),
+    )
+
+
+def members_by_segment(frame: pd.DataFrame) -> dict[str, set[str]]:
+    return {key: set(group["contact_id"]) for key, group in frame.groupby("segment_key")}
+
+
+def test_example_segments_match_the_reference(built: dict[str, Any]) -> None:
+    data: SegmentData = built["first"]["inputs"]
+    for contact in data.contacts:
+        for name in ("net_revenue", "engagement_score"):
+            if contact[name] is not None:
+                contact[name] = Decimal(str(contact[name]))
+    found = members_by_segment(built["first"]["members"])
+    definitions = shipped_segments()
+    evaluator = Evaluator(data, AS_OF, FIELD_TYPES, {key: d["condition"] for key, d in definitions.items()})
+    everyone = {contact["contact_id"] for contact in data.contacts}
+    for key in SEGMENT_KEYS:
+        expected = evaluator.members(definitions[key]["condition"])
+        assert found.get(key, set()) == expected, key
+        # each example has members and non-members on this data
+        assert expected and expected != everyone, key
+    assert built["viewer"] in found["engaged_non_customer_product_viewers"]
+    assert built["near_miss"] not in found["engaged_non_customer_product_viewers"]
+
+
+def test_example_segments_say_who_is_in_and_who_is_not(built: dict[str, Any]) -> None:
+    """Each example's defining facts, checked directly on the marts."""
+    workspace: Workspace = built["workspace"]
+    members = members_by_segment(built["first"]["members"])
+    facts = workspace.query(f"""
+        with lines as (
+            select l.contact_id, p.subcategory, l.ordered_date from marts.fct_order_lines as l
+            inner join marts.dim_products as p on l.product_id = p.product_id where l.is_valid_order
+        )
+        select
+            c.contact_id,
+            r.monetary_score, r.frequency_score,
+            (select max(ordered_date) from marts.fct_orders as o where o.contact_id = c.contact_id and o.is_valid_order) as last_order,
+            exists (select 1 from lines where lines.contact_id = c.contact_id and subcategory = 'Sofas') as bought_sofa,
+            exists (select 1 from lines where lines.contact_id = c.contact_id and subcategory = 'Coffee tables') as bought_table,
+            exists (select 1 from lines where lines.contact_id = c.contact_id and subcategory = 'Allergy'
+                    and month(ordered_date) between 3 and 5 and year(ordered_date) < 2026) as spring_allergy
+        from marts.dim_contacts as c left join marts.rfm_scores as r on c.contact_id = r.contact_id
+    """).set_index("contact_id")
+    cutoff = pd.Timestamp(AS_OF - dt.timedelta(days=179))
+    win_back = set(facts.index[(facts.monetary_score >= 4) & (facts.frequency_score <= 2) & (pd.to_datetime(facts.last_order) < cutoff)])
+    assert members["win_back_big_spenders"] == win_back
+    assert members["sofa_without_coffee_table"] == set(facts.index[facts.bought_sofa & ~facts.bought_table])
+    assert members["seasonal_allergy_buyers"] == set(facts.index[facts.spring_allergy])
+
+
+def test_catalog_holds_every_segment_with_its_sql(built: dict[str, Any]) -> None:
+    workspace: Workspace = built["workspace"]
+    catalog = workspace.query("select * from marts.segments order by segment_key")
+    assert list(catalog["segment_key"]) == SEGMENT_KEYS
+    counts = built["first"]["members"].groupby("segment_key").size()
+    for row in catalog.itertuples():
+        assert row.members == counts.get(row.segment_key, 0)
+        assert row.model_name == f"seg_{row.segment_key}"
+        compiled = (workspace.root / "target" / "compiled" / "customer_segments" / "models" / "segments" / f"{row.model_name}.sql").read_text()
+        assert " ".join(row.compiled_sql.split()) in " ".join(compiled.split())
+        # the stored SQL selects the members on its own
+        assert set(workspace.query(row.compiled_sql)["contact_id"]) == set(
+            built["first"]["members"].query("segment_key == @row.segment_key")["contact_id"]
+        )
+    assert catalog["is_recommended"].sum() == 5
+    assert set(catalog["segment_type"]) == {"dynamic"}
+
+
+def visit_rule_reference(visits: pd.DataFrame, rules: pd.DataFrame) -> dict[tuple[str, str], dt.date]:
+    """First day each rule held for each contact, from the documented rule."""
+    matched: dict[tuple[str, str], dt.date] = {}
+    for rule in rules.itertuples():
+        for contact_id, group in visits.groupby("contact_id"):
+            urls = group["url"]
+            hits = urls.str.contains(rule.url_pattern, regex=rule.url_match_type == "regex")
+            durations = group["duration_seconds"].astype(float)
+            qualifying = group[hits & ((rule.min_duration_seconds == 0) | (durations >= rule.min_duration_seconds))]
+            days = sorted(pd.to_datetime(qualifying["occurred_date"]).dt.date)
+            k = int(rule.min_visits)
+            candidates = [days[i + k - 1] for i in range(len(days) - k + 1) if (days[i + k - 1] - days[i]).days < rule.window_days]
+            if candidates:
+                matched[(contact_id, rule.rule_key)] = min(candidates)
+    return matched
+
+
+def test_visit_rule_tags_match_an_independent_computation(built: dict[str, Any]) -> None:
+    rules = pd.read_csv(PROJECT_DIR / "seeds" / "tag_visit_rules.csv")
+    expected = visit_rule_reference(built["first"]["events"], rules)
+    derived = built["first"]["derived"]
+    found = {(row.contact_id, row.rule_key): pd.Timestamp(row.first_matched_date).date() for row in derived.itertuples()}
+    assert found == expected
+    assert len(found) > 10
+
+
+def test_history_adhoc_tags_and_static_lists(built: dict[str, Any]) -> None:
+    workspace: Workspace = built["workspace"]
+    env = workspace.env()
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "orchestration.static_lists", *args], cwd=PROJECT_DIR, env=env,
+                              capture_output=True, text=True, check=False)
+
+    # freeze a segment and upload a CSV with known, unknown, empty and repeated ids
+    frozen = command("freeze", "--segment", "sofa_without_coffee_table", "--list", "sofa_frozen")
+    assert frozen.returncode == 0, frozen.stdout + frozen.stderr
+    first_members = members_by_segment(built["first"]["members"])
+    known = sorted(first_members["win_back_big_spenders"])[:3]
+    csv_path = workspace.root / "upload.csv"
+    csv_path.write_text("contact_id\n" + "\n".join([*known, known[0], "NOT-A-CONTACT", " "]) + "\n")
+    uploaded = command("upload", "--list", "fair_visitors", "--csv", str(csv_path))
+    output = uploaded.stdout + uploaded.stderr
+    assert uploaded.returncode == 0, output
+    assert "6 id(s) uploaded, 3 member(s), 3 rejected" in output
+    assert "rejected 1 id(s) as unknown_contact_id (e.g. 'NOT-A-CONTACT')" in output
+    again = command("freeze", "--segment", "cart_abandoners", "--list", "sofa_frozen")
+    assert again.returncode != 0 and "static list 'sofa_frozen' already exists" in again.stdout + again.stderr
+    clash = command("freeze", "--segment", "cart_abandoners", "--list", "cart_abandoners")
+    assert clash.returncode != 0 and "a segment has this key" in clash.stdout + clash.stderr
+    rejected = workspace.query("select contact_id, rejection_reason from static_lists.static_list_rejected_ids order by all")
+    assert sorted(rejected["rejection_reason"]) == ["duplicate_contact_id", "missing_contact_id", "unknown_contact_id"]
+
+    # new data arrives: orders and events after the first as-of date, and
+    # visits inside the ad hoc rule's finished range
+    viewer = built["viewer"]
+    append_rows(workspace, "events", [
+        event(f"EZ{i}", viewer, "page_view", dt.date(2025, 4, 10), url="/category/allergy", duration_seconds="30", traffic_source="direct")
+        for i in range(3)
+    ] + [event("EW1", viewer, "add_to_cart", NEXT, url="/cart", product_id="P000001", traffic_source="direct")])
+    workspace.build(vars={"as_of_date": NEXT.isoformat()})
+
+    # static lists are unchanged, in the catalog and in segment_members
+    lists = workspace.query("select list_key, contact_id from static_lists.static_list_members")
+    assert set(lists.query("list_key == 'sofa_frozen'")["contact_id"]) == first_members["sofa_without_coffee_table"]
+    assert set(lists.query("list_key == 'fair_visitors'")["contact_id"]) == set(known)
+    second = members_by_segment(workspace.query("select segment_key, contact_id from marts.segment_members"))
+    assert second["sofa_frozen"] == first_members["sofa_without_coffee_table"]
+    assert second["fair_visitors"] == set(known)
+    catalog = workspace.query("select segment_key, segment_type, members from marts.segments where segment_type = 'static'")
+    assert dict(zip(catalog["segment_key"], catalog["members"], strict=True)) == {
+        "sofa_frozen": len(first_members["sofa_without_coffee_table"]), "fair_visitors": 3,
+    }
+    assert viewer in second["cart_abandoners"]
+
+    # ad hoc tags were written once and kept as they were
+    pd.testing.assert_frame_equal(workspace.query("select * from marts.contact_tags_adhoc order by rule_key, contact_id"), built["first"]["adhoc"])
+    pd.testing.assert_frame_equal(workspace.query("select * from marts.tag_adhoc_rule_runs order by rule_key"), built["first"]["runs"])
+    assert viewer not in set(built["first"]["adhoc"]["contact_id"])
+
+    # membership changes and sizes: NEXT against the first date
+    changes = workspace.query(f"select segment_key, contact_id, change_type from marts.segment_membership_changes where as_of_date = '{NEXT}'")
+    sizes = workspace.query("select * from marts.segment_sizes_history order by as_of_date, segment_key")
+    for key in SEGMENT_KEYS:
+        before, after = first_members.get(key, set()), second.get(key, set())
+        assert set(changes.query("segment_key == @key and change_type == 'entered'")["contact_id"]) == after - before, key
+        assert set(changes.query("segment_key == @key and change_type == 'exited'")["contact_id"]) == before - after, key
+        row = sizes[(sizes.segment_key == key) & (pd.to_datetime(sizes.as_of_date).dt.date == NEXT)].iloc[0]
+        assert (row.members, row.entered, row.exited) == (len(after), len(after - before), len(before - after)), key
+    first_day = sizes[pd.to_datetime(sizes.as_of_date).dt.date == AS_OF]
+    assert (first_day["entered"] == first_day["members"]).all() and (first_day["exited"] == 0).all()
+    # static lists enter on the first build that sees them
+    assert set(changes.query("segment_key == 'sofa_frozen'")["change_type"]) == {"entered"}
+    entered = workspace.query(f"""
+        select segment_key, contact_id, entered_date from marts.segment_members
+        where segment_key = 'cart_abandoners' and contact_id = '{viewer}'
+    """)
+    assert pd.Timestamp(entered["entered_date"].iloc[0]).date() == NEXT
+
+    # rebuilding the same date gives the same history rows
+    workspace.build(vars={"as_of_date": NEXT.isoformat()}, select="segment_membership_changes segment_sizes_history")
+    pd.testing.assert_frame_equal(workspace.query("select * from marts.segment_sizes_history order by as_of_date, segment_key"), sizes)
+
+
+def test_a_build_before_a_list_existed_does_not_see_it(built: dict[str, Any], tmp_path: Path) -> None:
+    workspace: Workspace = built["workspace"]
+    copy = Workspace(tmp_path)
+    copy.raw.symlink_to(workspace.raw)
+    with duckdb.connect(str(copy.database)) as connection:
+        connection.execute(f"attach '{workspace.database}' as source (read_only)")
+        connection.execute("create schema static_lists")
+        for table in ("static_lists", "static_list_members", "static_list_rejected_ids"):
+            connection.execute(f"create table static_lists.{table} as select * from source.static_lists.{table}")
+        connection.execute("update static_lists.static_lists set effective_date = date '2026-11-19' where list_key = 'sofa_frozen'")
+    result = copy.dbt("build", "--indirect-selection", "cautious", vars={"as_of_date": "2026-11-18"}, select="+segments")
+    assert result.ok, result.output[-4000:]
+    assert workspace.query("select count(*) as n from static_lists.static_lists")["n"][0] == 2
+    keys = set(copy.query("select segment_key from marts.segments")["segment_key"])
+    assert "sofa_frozen" not in keys and "fair_visitors" not in keys
