@@ -158,7 +158,14 @@ class SegmentCompiler:
                 "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             }
         )
-        self.common = ["--project-dir", str(PROJECT_DIR), "--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs")]
+        self.common = [
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(self.root / "target"),
+            "--log-path",
+            str(self.root / "logs"),
+        ]
         parsed = dbtRunner().invoke(["parse", *self.common, "--quiet"])
         if not parsed.success:
             raise RuntimeError(f"dbt parse failed: {parsed.exception}")
@@ -171,9 +178,7 @@ class SegmentCompiler:
         if message:
             self.messages.append(str(message))
 
-    def compile(
-        self, condition: Mapping[str, Any], as_of: dt.date, segments: Mapping[str, Any] | None = None
-    ) -> str:
+    def compile(self, condition: Mapping[str, Any], as_of: dt.date, segments: Mapping[str, Any] | None = None) -> str:
         self.messages = []
         arguments = {"condition": condition, "segments": dict(segments or {}), "as_of_date": as_of.isoformat()}
         result = self.runner.invoke(["run-operation", "segment_sql", "--args", json.dumps(arguments), *self.common])

@@ -149,7 +149,7 @@ class Evaluator:
         }[op]
 
     # --- conditions ----------------------------------------------------------
-    def holds(self, condition: Mapping[str, Any], contact: Mapping[str, Any]) -> bool:  # noqa: C901, PLR0911, PLR0912
+    def holds(self, condition: Mapping[str, Any], contact: Mapping[str, Any]) -> bool:
         contact_id = contact["contact_id"]
         if "all" in condition:
             return all(self.holds(child, contact) for child in condition["all"])
@@ -239,7 +239,9 @@ class Evaluator:
         if "last_within_days" in condition:
             return any(to_date(row["occurred_date"]) >= self.days_ago(condition["last_within_days"] - 1) for row in rows)  # type: ignore[operator]
         if "last_before_days" in condition:
-            return bool(rows) and max(to_date(row["occurred_date"]) for row in rows) <= self.days_ago(condition["last_before_days"])  # type: ignore[type-var,operator]
+            return bool(rows) and max(to_date(row["occurred_date"]) for row in rows) <= self.days_ago(
+                condition["last_before_days"]
+            )  # type: ignore[type-var,operator]
         count = sum(1 for row in rows if self.in_window(condition.get("window"), row["occurred_date"]))
         if "at_most" in condition:
             return count <= condition["at_most"]

@@ -107,45 +107,173 @@ FIXED = SegmentData(
     orders=[
         {"order_id": "O1", "contact_id": "C1", "ordered_date": day(10), "channel": "web", "net_revenue": Decimal("100.00")},
         {"order_id": "O2", "contact_id": "C1", "ordered_date": day(40), "channel": "store", "net_revenue": Decimal("50.00")},
-        {"order_id": "O3", "contact_id": "C2", "ordered_date": dt.date(2024, 4, 2), "channel": "web", "net_revenue": Decimal("300.00")},
-        {"order_id": "O4", "contact_id": "C2", "ordered_date": dt.date(2025, 7, 15), "channel": "app", "net_revenue": Decimal("20.00")},
+        {
+            "order_id": "O3",
+            "contact_id": "C2",
+            "ordered_date": dt.date(2024, 4, 2),
+            "channel": "web",
+            "net_revenue": Decimal("300.00"),
+        },
+        {
+            "order_id": "O4",
+            "contact_id": "C2",
+            "ordered_date": dt.date(2025, 7, 15),
+            "channel": "app",
+            "net_revenue": Decimal("20.00"),
+        },
     ],
     lines=[
-        {"order_line_id": "O1-1", "order_id": "O1", "contact_id": "C1", "ordered_date": day(10), "channel": "web",
-         "product_id": "P1", "category": "Furniture", "subcategory": "Sofas", "brand": "Acme", "line_revenue": Decimal("90.00")},
-        {"order_line_id": "O1-2", "order_id": "O1", "contact_id": "C1", "ordered_date": day(10), "channel": "web",
-         "product_id": "P2", "category": "Health", "subcategory": "Allergy", "brand": "Hooli", "line_revenue": Decimal("10.00")},
-        {"order_line_id": "O2-1", "order_id": "O2", "contact_id": "C1", "ordered_date": day(40), "channel": "store",
-         "product_id": "P3", "category": "Furniture", "subcategory": "Coffee tables", "brand": "Acme", "line_revenue": Decimal("50.00")},
-        {"order_line_id": "O3-1", "order_id": "O3", "contact_id": "C2", "ordered_date": dt.date(2024, 4, 2), "channel": "web",
-         "product_id": "P2", "category": "Health", "subcategory": "Allergy", "brand": "Hooli", "line_revenue": Decimal("300.00")},
-        {"order_line_id": "O4-1", "order_id": "O4", "contact_id": "C2", "ordered_date": dt.date(2025, 7, 15), "channel": "app",
-         "product_id": "P1", "category": "Furniture", "subcategory": "Sofas", "brand": "Acme", "line_revenue": Decimal("20.00")},
+        {
+            "order_line_id": "O1-1",
+            "order_id": "O1",
+            "contact_id": "C1",
+            "ordered_date": day(10),
+            "channel": "web",
+            "product_id": "P1",
+            "category": "Furniture",
+            "subcategory": "Sofas",
+            "brand": "Acme",
+            "line_revenue": Decimal("90.00"),
+        },
+        {
+            "order_line_id": "O1-2",
+            "order_id": "O1",
+            "contact_id": "C1",
+            "ordered_date": day(10),
+            "channel": "web",
+            "product_id": "P2",
+            "category": "Health",
+            "subcategory": "Allergy",
+            "brand": "Hooli",
+            "line_revenue": Decimal("10.00"),
+        },
+        {
+            "order_line_id": "O2-1",
+            "order_id": "O2",
+            "contact_id": "C1",
+            "ordered_date": day(40),
+            "channel": "store",
+            "product_id": "P3",
+            "category": "Furniture",
+            "subcategory": "Coffee tables",
+            "brand": "Acme",
+            "line_revenue": Decimal("50.00"),
+        },
+        {
+            "order_line_id": "O3-1",
+            "order_id": "O3",
+            "contact_id": "C2",
+            "ordered_date": dt.date(2024, 4, 2),
+            "channel": "web",
+            "product_id": "P2",
+            "category": "Health",
+            "subcategory": "Allergy",
+            "brand": "Hooli",
+            "line_revenue": Decimal("300.00"),
+        },
+        {
+            "order_line_id": "O4-1",
+            "order_id": "O4",
+            "contact_id": "C2",
+            "ordered_date": dt.date(2025, 7, 15),
+            "channel": "app",
+            "product_id": "P1",
+            "category": "Furniture",
+            "subcategory": "Sofas",
+            "brand": "Acme",
+            "line_revenue": Decimal("20.00"),
+        },
     ],
     events=[
         *[
-            {"event_id": f"E{i}", "contact_id": "C3", "event_type": "product_view", "occurred_date": day(i), "url": "/p/sofa",
-             "campaign_id": None, "product_id": "P1", "category": "Furniture", "subcategory": "Sofas",
-             "traffic_source": "search", "utm_source": None, "utm_medium": None, "utm_campaign": None}
+            {
+                "event_id": f"E{i}",
+                "contact_id": "C3",
+                "event_type": "product_view",
+                "occurred_date": day(i),
+                "url": "/p/sofa",
+                "campaign_id": None,
+                "product_id": "P1",
+                "category": "Furniture",
+                "subcategory": "Sofas",
+                "traffic_source": "search",
+                "utm_source": None,
+                "utm_medium": None,
+                "utm_campaign": None,
+            }
             for i in range(3)
         ],
-        {"event_id": "E10", "contact_id": "C1", "event_type": "email_open", "occurred_date": day(3), "url": None,
-         "campaign_id": "CMP1", "product_id": None, "category": None, "subcategory": None,
-         "traffic_source": None, "utm_source": None, "utm_medium": None, "utm_campaign": None},
-        {"event_id": "E11", "contact_id": "C2", "event_type": "email_open", "occurred_date": day(200), "url": None,
-         "campaign_id": "CMP2", "product_id": None, "category": None, "subcategory": None,
-         "traffic_source": None, "utm_source": None, "utm_medium": None, "utm_campaign": None},
-        {"event_id": "E12", "contact_id": "C1", "event_type": "page_view", "occurred_date": day(1), "url": "/category/allergy?x=1",
-         "campaign_id": None, "product_id": None, "category": None, "subcategory": None,
-         "traffic_source": "utm", "utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "spring_sale"},
-        {"event_id": "E13", "contact_id": "C4", "event_type": "add_to_cart", "occurred_date": day(1), "url": "/cart",
-         "campaign_id": None, "product_id": "P1", "category": "Furniture", "subcategory": "Sofas",
-         "traffic_source": "direct", "utm_source": None, "utm_medium": None, "utm_campaign": None},
+        {
+            "event_id": "E10",
+            "contact_id": "C1",
+            "event_type": "email_open",
+            "occurred_date": day(3),
+            "url": None,
+            "campaign_id": "CMP1",
+            "product_id": None,
+            "category": None,
+            "subcategory": None,
+            "traffic_source": None,
+            "utm_source": None,
+            "utm_medium": None,
+            "utm_campaign": None,
+        },
+        {
+            "event_id": "E11",
+            "contact_id": "C2",
+            "event_type": "email_open",
+            "occurred_date": day(200),
+            "url": None,
+            "campaign_id": "CMP2",
+            "product_id": None,
+            "category": None,
+            "subcategory": None,
+            "traffic_source": None,
+            "utm_source": None,
+            "utm_medium": None,
+            "utm_campaign": None,
+        },
+        {
+            "event_id": "E12",
+            "contact_id": "C1",
+            "event_type": "page_view",
+            "occurred_date": day(1),
+            "url": "/category/allergy?x=1",
+            "campaign_id": None,
+            "product_id": None,
+            "category": None,
+            "subcategory": None,
+            "traffic_source": "utm",
+            "utm_source": "newsletter",
+            "utm_medium": "email",
+            "utm_campaign": "spring_sale",
+        },
+        {
+            "event_id": "E13",
+            "contact_id": "C4",
+            "event_type": "add_to_cart",
+            "occurred_date": day(1),
+            "url": "/cart",
+            "campaign_id": None,
+            "product_id": "P1",
+            "category": "Furniture",
+            "subcategory": "Sofas",
+            "traffic_source": "direct",
+            "utm_source": None,
+            "utm_medium": None,
+            "utm_campaign": None,
+        },
     ],
     tags=[
         {"contact_id": "C1", "tag": "vip", "score": Decimal("7.00"), "first_tagged_date": day(300), "last_tagged_date": day(2)},
         {"contact_id": "C2", "tag": "vip", "score": Decimal("3.00"), "first_tagged_date": day(90), "last_tagged_date": day(90)},
-        {"contact_id": "C3", "tag": "allergy_interest", "score": Decimal("5.00"), "first_tagged_date": None, "last_tagged_date": None},
+        {
+            "contact_id": "C3",
+            "tag": "allergy_interest",
+            "score": Decimal("5.00"),
+            "first_tagged_date": None,
+            "last_tagged_date": None,
+        },
     ],
     static_members=[
         {"list_key": "spring_list", "contact_id": "C2", "effective_date": day(30)},
@@ -208,11 +336,17 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("timestamp_by_day", {"field": "created_at", "op": "eq", "value": day(5).isoformat()}, {"C2"}),
     ("date_in", {"field": "created_date", "op": "in", "value": ["2024-03-01", day(0).isoformat()]}, {"C1", "C4"}),
     ("date_not_in", {"field": "created_date", "op": "not_in", "value": ["2024-03-01"]}, {"C2", "C3", "C4"}),
-    ("date_lt_lte_gte", {"all": [
-        {"field": "created_date", "op": "lt", "value": day(0).isoformat()},
-        {"field": "created_date", "op": "lte", "value": day(5).isoformat()},
-        {"field": "created_date", "op": "gte", "value": day(5).isoformat()},
-    ]}, {"C2"}),
+    (
+        "date_lt_lte_gte",
+        {
+            "all": [
+                {"field": "created_date", "op": "lt", "value": day(0).isoformat()},
+                {"field": "created_date", "op": "lte", "value": day(5).isoformat()},
+                {"field": "created_date", "op": "gte", "value": day(5).isoformat()},
+            ]
+        },
+        {"C2"},
+    ),
     ("date_neq", {"field": "created_date", "op": "neq", "value": "2024-03-01"}, {"C2", "C3", "C4"}),
     # contact fields: booleans
     ("boolean_eq", {"field": "is_customer", "op": "eq", "value": True}, {"C1", "C2"}),
@@ -229,10 +363,16 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     # scores
     ("score_persona_in", {"score": "rfm_persona", "op": "in", "value": ["Champions", "At risk"]}, {"C1", "C2"}),
     ("score_lifecycle_stage", {"score": "lifecycle_stage", "op": "eq", "value": "Lapsing"}, {"C2"}),
-    ("score_rfm_ranges", {"all": [
-        {"score": "recency_score", "op": "between", "value": [2, 3]},
-        {"score": "monetary_score", "op": "gte", "value": 5},
-    ]}, {"C2"}),
+    (
+        "score_rfm_ranges",
+        {
+            "all": [
+                {"score": "recency_score", "op": "between", "value": [2, 3]},
+                {"score": "monetary_score", "op": "gte", "value": 5},
+            ]
+        },
+        {"C2"},
+    ),
     ("score_frequency", {"score": "frequency_score", "op": "lte", "value": 1}, {"C2"}),
     ("score_engagement_level", {"score": "engagement_level", "op": "neq", "value": "Non-engaged"}, {"C1", "C3"}),
     ("score_engagement_score", {"score": "engagement_score", "op": "gt", "value": 1.5}, {"C1"}),
@@ -246,9 +386,16 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("purchased_none_is_empty_mapping", {"purchased": None}, {"C1", "C2"}),
     ("not_purchased", {"not_purchased": {}}, {"C3", "C4"}),
     ("purchased_subcategory", {"purchased": {"subcategories": ["Sofas"]}}, {"C1", "C2"}),
-    ("sofa_not_coffee_table", {"all": [
-        {"purchased": {"subcategories": ["Sofas"]}}, {"not_purchased": {"subcategories": ["Coffee tables"]}},
-    ]}, {"C2"}),
+    (
+        "sofa_not_coffee_table",
+        {
+            "all": [
+                {"purchased": {"subcategories": ["Sofas"]}},
+                {"not_purchased": {"subcategories": ["Coffee tables"]}},
+            ]
+        },
+        {"C2"},
+    ),
     ("purchased_product_and_channel", {"purchased": {"products": ["P1"], "channels": ["app"]}}, {"C2"}),
     ("purchased_brand_category", {"purchased": {"brands": ["Hooli"], "categories": ["Health"]}}, {"C1", "C2"}),
     ("purchased_channel_only", {"purchased": {"channels": "store"}}, {"C1"}),
@@ -262,16 +409,26 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("order_count_window", {"purchase_metric": "order_count", "op": "eq", "value": 1, "window": {"last_days": 30}}, {"C1"}),
     ("total_spent_gt", {"purchase_metric": "total_spent", "op": "gt", "value": 150}, {"C2"}),
     ("total_spent_boundary", {"purchase_metric": "total_spent", "op": "gte", "value": 150}, {"C1", "C2"}),
-    ("total_spent_lines", {"purchase_metric": "total_spent", "op": "between", "value": [100, 140], "categories": ["Furniture"]}, {"C1"}),
+    (
+        "total_spent_lines",
+        {"purchase_metric": "total_spent", "op": "between", "value": [100, 140], "categories": ["Furniture"]},
+        {"C1"},
+    ),
     ("total_spent_lt_includes_non_buyers", {"purchase_metric": "total_spent", "op": "lt", "value": 1}, {"C3", "C4"}),
     ("aov_eq_exact", {"purchase_metric": "average_order_value", "op": "eq", "value": 75}, {"C1"}),
     ("aov_between", {"purchase_metric": "average_order_value", "op": "between", "value": [100, 160]}, {"C2"}),
     ("aov_neq_excludes_non_buyers", {"purchase_metric": "average_order_value", "op": "neq", "value": 75}, {"C2"}),
     ("aov_lte_fraction", {"purchase_metric": "average_order_value", "op": "lte", "value": 75.5}, {"C1"}),
-    ("aov_lt_gt", {"any": [
-        {"purchase_metric": "average_order_value", "op": "lt", "value": 75},
-        {"purchase_metric": "average_order_value", "op": "gt", "value": 200},
-    ]}, set()),
+    (
+        "aov_lt_gt",
+        {
+            "any": [
+                {"purchase_metric": "average_order_value", "op": "lt", "value": 75},
+                {"purchase_metric": "average_order_value", "op": "gt", "value": 200},
+            ]
+        },
+        set(),
+    ),
     ("first_order_last_days", {"first_order": {"window": {"last_days": 11}}}, {"C1"}),
     ("first_order_between", {"first_order": {"window": {"between": ["2024-01-01", "2024-12-31"]}}}, {"C2"}),
     # behaviour
@@ -284,9 +441,17 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("event_url_contains", {"event": "page_view", "where": {"url_contains": "allergy"}}, {"C1"}),
     ("event_url_matches", {"event": "product_view", "where": {"url_matches": "^/p/(sofa|lamp)$"}}, {"C3"}),
     ("event_campaign", {"event": "email_open", "where": {"campaign": ["CMP2"]}}, {"C2"}),
-    ("event_product_category", {"event": "add_to_cart", "where": {"product": "P1", "category": "Furniture", "subcategory": ["Sofas"]}}, {"C4"}),
+    (
+        "event_product_category",
+        {"event": "add_to_cart", "where": {"product": "P1", "category": "Furniture", "subcategory": ["Sofas"]}},
+        {"C4"},
+    ),
     ("event_traffic_source", {"event": "page_view", "where": {"traffic_source": ["utm", "search"]}}, {"C1"}),
-    ("event_utm", {"event": "page_view", "where": {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "spring_sale"}}, {"C1"}),
+    (
+        "event_utm",
+        {"event": "page_view", "where": {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "spring_sale"}},
+        {"C1"},
+    ),
     ("event_last_within_days", {"event": "email_open", "last_within_days": 4}, {"C1"}),
     ("event_last_within_days_edge", {"event": "email_open", "last_within_days": 3}, set()),
     ("event_last_before_days", {"event": "email_open", "last_before_days": 200}, {"C2"}),
@@ -299,10 +464,21 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("unknown_static_list_is_empty_here", {"in_static_list": "no_such_list"}, set()),
     # nesting
     ("not_applies_to_groups", {"not": {"any": [{"tag": "vip"}, {"field": "country_code", "op": "is_null"}]}}, {"C4"}),
-    ("deep_nesting", {"all": [
-        {"any": [{"not": {"not": {"subscription": "subscribed"}}}, {"score": "contact_type", "op": "eq", "value": "Customer"}]},
-        {"not": {"all": [{"purchased": {}}, {"not": {"tag": "vip", "min_score": 5}}]}},
-    ]}, {"C1", "C4"}),
+    (
+        "deep_nesting",
+        {
+            "all": [
+                {
+                    "any": [
+                        {"not": {"not": {"subscription": "subscribed"}}},
+                        {"score": "contact_type", "op": "eq", "value": "Customer"},
+                    ]
+                },
+                {"not": {"all": [{"purchased": {}}, {"not": {"tag": "vip", "min_score": 5}}]}},
+            ]
+        },
+        {"C1", "C4"},
+    ),
 ]
 
 
@@ -335,8 +511,20 @@ HOSTILE_POSITIONS = [
     lambda v: {"tag": v},
     lambda v: {"purchased": {"products": [v], "categories": v, "subcategories": [v], "brands": [v], "channels": [v]}},
     lambda v: {"purchase_metric": "order_count", "op": "gte", "value": 0, "brands": [v]},
-    lambda v: {"event": "page_view", "at_most": 5, "where": {"url_contains": v, "campaign": v, "product": [v], "category": v,
-               "subcategory": v, "utm_source": v, "utm_medium": v, "utm_campaign": v}},
+    lambda v: {
+        "event": "page_view",
+        "at_most": 5,
+        "where": {
+            "url_contains": v,
+            "campaign": v,
+            "product": [v],
+            "category": v,
+            "subcategory": v,
+            "utm_source": v,
+            "utm_medium": v,
+            "utm_campaign": v,
+        },
+    },
 ]
 
 
@@ -364,61 +552,149 @@ def test_regex_values_are_data(compiler: SegmentCompiler, warehouse: duckdb.Duck
 
 # --- validation -------------------------------------------------------------
 ERRORS: list[tuple[str, dict[str, Any], str]] = [
-    ("unknown_field", {"all": [{"field": "totl_spent", "op": "gt", "value": 1}]},
-     "segment 'adhoc', condition.all[0].field: unknown field 'totl_spent'; fields of dim_contacts: acquisition_channel, age_years"),
-    ("unknown_operator", {"field": "age_years", "op": "contains", "value": 1},
-     "condition.field: unknown operator 'contains' for a number value; operators: eq, neq, in, not_in, gt, gte, lt, lte, between"),
-    ("boolean_operator", {"field": "is_customer", "op": "gt", "value": True},
-     "unknown operator 'gt' for a boolean value; operators: eq, neq, is_null, is_not_null"),
-    ("wrong_value_type_number", {"field": "age_years", "op": "gt", "value": "30"}, "condition.field.value: '30' must be a number"),
-    ("wrong_value_type_boolean", {"field": "is_customer", "op": "eq", "value": "yes"}, "condition.field.value: 'yes' must be true or false"),
-    ("wrong_value_type_date", {"field": "created_date", "op": "gt", "value": "2024-02-30"},
-     "condition.field.value: '2024-02-30' must be a date in YYYY-MM-DD form"),
+    (
+        "unknown_field",
+        {"all": [{"field": "totl_spent", "op": "gt", "value": 1}]},
+        "segment 'adhoc', condition.all[0].field: unknown field 'totl_spent'; "
+        "fields of dim_contacts: acquisition_channel, age_years",
+    ),
+    (
+        "unknown_operator",
+        {"field": "age_years", "op": "contains", "value": 1},
+        "condition.field: unknown operator 'contains' for a number value; "
+        "operators: eq, neq, in, not_in, gt, gte, lt, lte, between",
+    ),
+    (
+        "boolean_operator",
+        {"field": "is_customer", "op": "gt", "value": True},
+        "unknown operator 'gt' for a boolean value; operators: eq, neq, is_null, is_not_null",
+    ),
+    (
+        "wrong_value_type_number",
+        {"field": "age_years", "op": "gt", "value": "30"},
+        "condition.field.value: '30' must be a number",
+    ),
+    (
+        "wrong_value_type_boolean",
+        {"field": "is_customer", "op": "eq", "value": "yes"},
+        "condition.field.value: 'yes' must be true or false",
+    ),
+    (
+        "wrong_value_type_date",
+        {"field": "created_date", "op": "gt", "value": "2024-02-30"},
+        "condition.field.value: '2024-02-30' must be a date in YYYY-MM-DD form",
+    ),
     ("wrong_value_type_text", {"field": "email", "op": "eq", "value": 5}, "condition.field.value: '5' must be a non-empty text"),
     ("missing_value", {"field": "email", "op": "eq"}, "condition.field: eq needs a value"),
     ("value_for_is_null", {"field": "email", "op": "is_null", "value": "a"}, "condition.field: is_null takes no value"),
     ("in_needs_list", {"field": "email", "op": "in", "value": "a"}, "condition.field.value: in needs a list of values"),
     ("empty_list", {"field": "email", "op": "in", "value": []}, "condition.field.value: the list is empty"),
-    ("between_order", {"field": "age_years", "op": "between", "value": [9, 3]},
-     "condition.field.value: between's low value 9 is above its high value 3"),
+    (
+        "between_order",
+        {"field": "age_years", "op": "between", "value": [9, 3]},
+        "condition.field.value: between's low value 9 is above its high value 3",
+    ),
     ("between_shape", {"field": "age_years", "op": "between", "value": [1]}, "between needs a list of two values [low, high]"),
-    ("unknown_condition", {"any": [{"tags": "vip"}]},
-     "condition.any[0]: a condition has exactly one of: all, any, not, field, score, subscription, tag, purchased"),
+    (
+        "unknown_condition",
+        {"any": [{"tags": "vip"}]},
+        "condition.any[0]: a condition has exactly one of: all, any, not, field, score, subscription, tag, purchased",
+    ),
     ("two_kinds", {"tag": "vip", "field": "email"}, "a condition has exactly one of"),
-    ("unknown_key", {"tag": "vip", "min_scor": 1}, "condition: unknown key 'min_scor' in a tag condition; allowed: tag, min_score, within_last_days"),
+    (
+        "unknown_key",
+        {"tag": "vip", "min_scor": 1},
+        "condition: unknown key 'min_scor' in a tag condition; allowed: tag, min_score, within_last_days",
+    ),
     ("empty_group", {"all": []}, "condition.all: must be a non-empty list of conditions"),
     ("not_a_mapping", {"not": "vip"}, "condition.not: a condition must be a mapping with one of: all, any, not"),
-    ("unknown_score", {"score": "persona", "op": "eq", "value": "x"}, "condition.score: unknown score 'persona'; scores: rfm_persona, lifecycle_stage"),
-    ("unknown_score_value", {"score": "engaged_status", "op": "eq", "value": "engaged"},
-     "condition.score.value: unknown value 'engaged'; allowed: Engaged, Non-engaged"),
-    ("unknown_subscription", {"subscription": "opted_in"},
-     "condition.subscription: unknown value 'opted_in'; allowed: subscribed, unsubscribed, never_subscribed, bounced, complained"),
-    ("unknown_event_type", {"event": "sms_sent"}, "condition.event: unknown event type 'sms_sent'; event types: email_sent, email_open"),
-    ("unknown_event_filter", {"event": "page_view", "where": {"path": "/"}},
-     "condition.event.where: unknown event filter 'path'; filters: url_contains, url_matches, campaign"),
-    ("unknown_traffic_source", {"event": "page_view", "where": {"traffic_source": "tv"}},
-     "condition.event.where.traffic_source: unknown value 'tv'; allowed: utm, referral, search, advert, email, direct"),
-    ("two_count_modes", {"event": "page_view", "at_least": 1, "at_most": 3},
-     "use one of at_least, at_most, exactly, last_within_days, last_before_days (found: at_least, at_most)"),
+    (
+        "unknown_score",
+        {"score": "persona", "op": "eq", "value": "x"},
+        "condition.score: unknown score 'persona'; scores: rfm_persona, lifecycle_stage",
+    ),
+    (
+        "unknown_score_value",
+        {"score": "engaged_status", "op": "eq", "value": "engaged"},
+        "condition.score.value: unknown value 'engaged'; allowed: Engaged, Non-engaged",
+    ),
+    (
+        "unknown_subscription",
+        {"subscription": "opted_in"},
+        "condition.subscription: unknown value 'opted_in'; "
+        "allowed: subscribed, unsubscribed, never_subscribed, bounced, complained",
+    ),
+    (
+        "unknown_event_type",
+        {"event": "sms_sent"},
+        "condition.event: unknown event type 'sms_sent'; event types: email_sent, email_open",
+    ),
+    (
+        "unknown_event_filter",
+        {"event": "page_view", "where": {"path": "/"}},
+        "condition.event.where: unknown event filter 'path'; filters: url_contains, url_matches, campaign",
+    ),
+    (
+        "unknown_traffic_source",
+        {"event": "page_view", "where": {"traffic_source": "tv"}},
+        "condition.event.where.traffic_source: unknown value 'tv'; allowed: utm, referral, search, advert, email, direct",
+    ),
+    (
+        "two_count_modes",
+        {"event": "page_view", "at_least": 1, "at_most": 3},
+        "use one of at_least, at_most, exactly, last_within_days, last_before_days (found: at_least, at_most)",
+    ),
     ("negative_count", {"event": "page_view", "at_least": -1}, "condition.event.at_least: '-1' must be a whole number >= 0"),
-    ("last_with_window", {"event": "page_view", "last_within_days": 3, "window": {"last_days": 3}},
-     "last_within_days sets its own window; remove window"),
-    ("bad_window_days", {"purchased": {"window": {"last_days": 0}}}, "condition.purchased.window.last_days: '0' must be a whole number >= 1"),
+    (
+        "last_with_window",
+        {"event": "page_view", "last_within_days": 3, "window": {"last_days": 3}},
+        "last_within_days sets its own window; remove window",
+    ),
+    (
+        "bad_window_days",
+        {"purchased": {"window": {"last_days": 0}}},
+        "condition.purchased.window.last_days: '0' must be a whole number >= 1",
+    ),
     ("bad_window_kind", {"purchased": {"window": {"next_days": 3}}}, "condition.purchased.window: unknown window 'next_days'"),
-    ("bad_window_two_kinds", {"purchased": {"window": {"last_days": 3, "months": [1]}}}, "condition.purchased.window: a window is one of"),
-    ("bad_window_between", {"purchased": {"window": {"between": ["2025-05-01", "2025-04-01"]}}},
-     "condition.purchased.window.between: the first date 2025-05-01 is after the last date 2025-04-01"),
-    ("bad_month", {"purchased": {"window": {"months": [13]}}}, "condition.purchased.window.months: '13' is not a month number from 1 to 12"),
-    ("unknown_purchase_filter", {"purchased": {"colour": ["red"]}},
-     "condition.purchased: unknown purchase filter 'colour'; allowed: products, categories, subcategories, brands, channels, window"),
-    ("unknown_metric", {"purchase_metric": "revenue", "op": "gt", "value": 1},
-     "condition.purchase_metric: unknown purchase metric 'revenue'; metrics: order_count, total_spent, average_order_value"),
-    ("metric_operator", {"purchase_metric": "order_count", "op": "contains", "value": 1},
-     "unknown operator 'contains' for a purchase metric; operators: eq, neq, gt, gte, lt, lte, between"),
+    (
+        "bad_window_two_kinds",
+        {"purchased": {"window": {"last_days": 3, "months": [1]}}},
+        "condition.purchased.window: a window is one of",
+    ),
+    (
+        "bad_window_between",
+        {"purchased": {"window": {"between": ["2025-05-01", "2025-04-01"]}}},
+        "condition.purchased.window.between: the first date 2025-05-01 is after the last date 2025-04-01",
+    ),
+    (
+        "bad_month",
+        {"purchased": {"window": {"months": [13]}}},
+        "condition.purchased.window.months: '13' is not a month number from 1 to 12",
+    ),
+    (
+        "unknown_purchase_filter",
+        {"purchased": {"colour": ["red"]}},
+        "condition.purchased: unknown purchase filter 'colour'; "
+        "allowed: products, categories, subcategories, brands, channels, window",
+    ),
+    (
+        "unknown_metric",
+        {"purchase_metric": "revenue", "op": "gt", "value": 1},
+        "condition.purchase_metric: unknown purchase metric 'revenue'; metrics: order_count, total_spent, average_order_value",
+    ),
+    (
+        "metric_operator",
+        {"purchase_metric": "order_count", "op": "contains", "value": 1},
+        "unknown operator 'contains' for a purchase metric; operators: eq, neq, gt, gte, lt, lte, between",
+    ),
     ("first_order_needs_window", {"first_order": {}}, "condition.first_order: must be {window: ...}"),
     ("tag_min_score_type", {"tag": "vip", "min_score": "high"}, "condition.tag.min_score: 'high' must be a number"),
     ("unknown_segment", {"in_segment": "nobody"}, "condition.in_segment: unknown segment 'nobody'; segments: "),
-    ("bad_static_list_key", {"in_static_list": "Bad List"}, "condition.in_static_list: 'Bad List' is not a static list key (snake_case)"),
+    (
+        "bad_static_list_key",
+        {"in_static_list": "Bad List"},
+        "condition.in_static_list: 'Bad List' is not a static list key (snake_case)",
+    ),
 ]
 
 
@@ -578,8 +854,11 @@ def leaves() -> st.SearchStrategy[dict[str, Any]]:
         st.sampled_from([1, 2, 7, 30, 200]),
     )
     tags = st.builds(
-        lambda tag, score, days: {"tag": tag, **({"min_score": score} if score is not None else {}),
-                                  **({"within_last_days": days} if days is not None else {})},
+        lambda tag, score, days: {
+            "tag": tag,
+            **({"min_score": score} if score is not None else {}),
+            **({"within_last_days": days} if days is not None else {}),
+        },
         st.sampled_from(["vip", "allergy_interest"]),
         st.one_of(st.none(), st.sampled_from([1, 3, 5, 7.5])),
         st.one_of(st.none(), st.sampled_from([1, 3, 30, 91])),
@@ -590,7 +869,8 @@ def leaves() -> st.SearchStrategy[dict[str, Any]]:
         st.sampled_from(["helper"]),
     ).map(lambda c: {next(iter(c)): "spring_list"} if "static" in next(iter(c)) else c)
     subscription = st.builds(
-        lambda values: {"subscription": values}, st.lists(st.sampled_from(["subscribed", "unsubscribed", "bounced"]), min_size=1, max_size=2)
+        lambda values: {"subscription": values},
+        st.lists(st.sampled_from(["subscribed", "unsubscribed", "bounced"]), min_size=1, max_size=2),
     )
     return st.one_of(comparisons(), purchased, metric, first_order, counted_event, timed_event, tags, memberships, subscription)
 
@@ -637,40 +917,86 @@ def datasets(draw: st.DrawFn) -> SegmentData:
     orders, lines = [], []
     for number_ in range(draw(st.integers(0, 8))):
         order_id = f"O{number_}"
-        owner, ordered, channel = draw(st.sampled_from(ids)), draw(st.sampled_from(DAYS)), draw(st.sampled_from(["web", "app", "store"]))
+        owner, ordered, channel = (
+            draw(st.sampled_from(ids)),
+            draw(st.sampled_from(DAYS)),
+            draw(st.sampled_from(["web", "app", "store"])),
+        )
         total = Decimal(0)
         for line_number in range(draw(st.integers(1, 2))):
             revenue = Decimal(draw(st.sampled_from(["10.00", "20.00", "37.50", "75.00"])))
             total += revenue
-            product = draw(st.sampled_from([("P1", "Furniture", "Sofas", "Acme"), ("P2", "Health", "Allergy", "Hooli"),
-                                            ("P3", "Furniture", "Coffee tables", "Acme")]))
-            lines.append({"order_line_id": f"{order_id}-{line_number}", "order_id": order_id, "contact_id": owner, "ordered_date": ordered,
-                          "channel": channel, "product_id": product[0], "category": product[1], "subcategory": product[2],
-                          "brand": product[3], "line_revenue": revenue})
-        orders.append({"order_id": order_id, "contact_id": owner, "ordered_date": ordered, "channel": channel,
-                       "net_revenue": total - Decimal(draw(st.sampled_from(["0.00", "5.00"])))})
+            product = draw(
+                st.sampled_from(
+                    [
+                        ("P1", "Furniture", "Sofas", "Acme"),
+                        ("P2", "Health", "Allergy", "Hooli"),
+                        ("P3", "Furniture", "Coffee tables", "Acme"),
+                    ]
+                )
+            )
+            lines.append(
+                {
+                    "order_line_id": f"{order_id}-{line_number}",
+                    "order_id": order_id,
+                    "contact_id": owner,
+                    "ordered_date": ordered,
+                    "channel": channel,
+                    "product_id": product[0],
+                    "category": product[1],
+                    "subcategory": product[2],
+                    "brand": product[3],
+                    "line_revenue": revenue,
+                }
+            )
+        orders.append(
+            {
+                "order_id": order_id,
+                "contact_id": owner,
+                "ordered_date": ordered,
+                "channel": channel,
+                "net_revenue": total - Decimal(draw(st.sampled_from(["0.00", "5.00"]))),
+            }
+        )
     events = []
     for number_ in range(draw(st.integers(0, 14))):
         event_type = draw(st.sampled_from(["email_open", "page_view", "product_view", "add_to_cart"]))
         web = event_type != "email_open"
         product = draw(st.sampled_from([None, ("P1", "Furniture"), ("P2", "Health")])) if web else None
-        events.append({
-            "event_id": f"E{number_}", "contact_id": draw(st.sampled_from(ids)), "event_type": event_type,
-            "occurred_date": draw(st.sampled_from(DAYS)),
-            "url": draw(st.sampled_from(["/p/sofa", "/category/allergy", "/sale", "/cart"])) if web else None,
-            "campaign_id": None if web else draw(st.sampled_from(["CMP1", "CMP2"])),
-            "product_id": product[0] if product else None, "category": product[1] if product else None, "subcategory": None,
-            "traffic_source": draw(st.sampled_from(["utm", "search", "direct"])) if web else None,
-            "utm_source": draw(st.sampled_from([None, "newsletter", "google"])) if web else None,
-            "utm_medium": None, "utm_campaign": None,
-        })
+        events.append(
+            {
+                "event_id": f"E{number_}",
+                "contact_id": draw(st.sampled_from(ids)),
+                "event_type": event_type,
+                "occurred_date": draw(st.sampled_from(DAYS)),
+                "url": draw(st.sampled_from(["/p/sofa", "/category/allergy", "/sale", "/cart"])) if web else None,
+                "campaign_id": None if web else draw(st.sampled_from(["CMP1", "CMP2"])),
+                "product_id": product[0] if product else None,
+                "category": product[1] if product else None,
+                "subcategory": None,
+                "traffic_source": draw(st.sampled_from(["utm", "search", "direct"])) if web else None,
+                "utm_source": draw(st.sampled_from([None, "newsletter", "google"])) if web else None,
+                "utm_medium": None,
+                "utm_campaign": None,
+            }
+        )
     tags = []
     for contact_id in ids:
         for tag in draw(st.lists(st.sampled_from(["vip", "allergy_interest"]), unique=True, max_size=2)):
             last = draw(maybe_day)
-            tags.append({"contact_id": contact_id, "tag": tag, "score": Decimal(draw(st.sampled_from(["0.00", "3.00", "7.50"]))),
-                         "first_tagged_date": last, "last_tagged_date": last})
-    static_members = [{"list_key": "spring_list", "contact_id": c, "effective_date": DAYS[3]} for c in draw(st.lists(st.sampled_from(ids), unique=True))]
+            tags.append(
+                {
+                    "contact_id": contact_id,
+                    "tag": tag,
+                    "score": Decimal(draw(st.sampled_from(["0.00", "3.00", "7.50"]))),
+                    "first_tagged_date": last,
+                    "last_tagged_date": last,
+                }
+            )
+    static_members = [
+        {"list_key": "spring_list", "contact_id": c, "effective_date": DAYS[3]}
+        for c in draw(st.lists(st.sampled_from(ids), unique=True))
+    ]
     return SegmentData(contacts, orders, lines, events, tags, static_members)
 
 
@@ -702,5 +1028,7 @@ def test_compiled_sql_is_visible_with_dbt_compile(tmp_path: Path) -> None:
     assert result.ok, result.output[-3000:]
     compiled = sorted((tmp_path / "target" / "compiled").rglob("seg_*.sql"))
     assert len(compiled) == 7
-    text = (tmp_path / "target" / "compiled" / "customer_segments" / "models" / "segments" / "seg_sofa_without_coffee_table.sql").read_text()
+    text = (
+        tmp_path / "target" / "compiled" / "customer_segments" / "models" / "segments" / "seg_sofa_without_coffee_table.sql"
+    ).read_text()
     assert "subcategory in ('Sofas')" in text and "not exists" in text

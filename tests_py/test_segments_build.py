@@ -51,10 +51,20 @@ def append_rows(workspace: Workspace, entity: str, rows: list[dict[str, str | No
 
 def event(event_id: str, contact_id: str, event_type: str, day: dt.date, **values: str | None) -> dict[str, str | None]:
     row: dict[str, str | None] = {
-        "event_id": event_id, "contact_id": contact_id, "event_type": event_type,
-        "occurred_at": f"{day.isoformat()}T12:00:00Z", "campaign_id": None, "url": None, "product_id": None,
-        "duration_seconds": None, "traffic_source": None, "utm_source": None, "utm_medium": None, "utm_campaign": None,
-        "session_id": None, "is_machine_open": None,
+        "event_id": event_id,
+        "contact_id": contact_id,
+        "event_type": event_type,
+        "occurred_at": f"{day.isoformat()}T12:00:00Z",
+        "campaign_id": None,
+        "url": None,
+        "product_id": None,
+        "duration_seconds": None,
+        "traffic_source": None,
+        "utm_source": None,
+        "utm_medium": None,
+        "utm_campaign": None,
+        "session_id": None,
+        "is_machine_open": None,
     }
     row.update(values)
     return row
@@ -72,12 +82,28 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # One non-customer views products three times within the last 7 days (in),
     # another twice (out).
     crafted = [
-        event(f"EX{i}", viewer, "product_view", AS_OF - dt.timedelta(days=offset), url="/p/x", product_id="P000001",
-              traffic_source="search", session_id="SX")
+        event(
+            f"EX{i}",
+            viewer,
+            "product_view",
+            AS_OF - dt.timedelta(days=offset),
+            url="/p/x",
+            product_id="P000001",
+            traffic_source="search",
+            session_id="SX",
+        )
         for i, offset in enumerate([0, 3, 6])
     ] + [
-        event(f"EY{i}", near_miss, "product_view", AS_OF - dt.timedelta(days=offset), url="/p/x", product_id="P000001",
-              traffic_source="search", session_id="SY")
+        event(
+            f"EY{i}",
+            near_miss,
+            "product_view",
+            AS_OF - dt.timedelta(days=offset),
+            url="/p/x",
+            product_id="P000001",
+            traffic_source="search",
+            session_id="SY",
+        )
         for i, offset in enumerate([0, 6])
     ]
     append_rows(workspace, "events", crafted)
@@ -89,7 +115,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "adhoc": workspace.query("select * from marts.contact_tags_adhoc order by rule_key, contact_id"),
         "runs": workspace.query("select * from marts.tag_adhoc_rule_runs order by rule_key"),
         "derived": workspace.query("select * from marts.contact_tags_derived"),
-        "events": workspace.query("select contact_id, occurred_date, url, duration_seconds from intermediate.int_contact_page_visits"),
+        "events": workspace.query(
+            "select contact_id, occurred_date, url, duration_seconds from intermediate.int_contact_page_visits"
+        ),
     }
     return {"workspace": workspace, "viewer": viewer, "near_miss": near_miss, "first": snapshot}
 
@@ -139,7 +167,7 @@ def test_example_segments_say_who_is_in_and_who_is_not(built: dict[str, Any]) ->
     """Each example's defining facts, checked directly on the marts."""
     workspace: Workspace = built["workspace"]
     members = members_by_segment(built["first"]["members"])
-    facts = workspace.query(f"""
+    facts = workspace.query("""
         with lines as (
             select l.contact_id, p.subcategory, l.ordered_date from marts.fct_order_lines as l
             inner join marts.dim_products as p on l.product_id = p.product_id where l.is_valid_order
@@ -147,7 +175,8 @@ def test_example_segments_say_who_is_in_and_who_is_not(built: dict[str, Any]) ->
         select
             c.contact_id,
             r.monetary_score, r.frequency_score,
-            (select max(ordered_date) from marts.fct_orders as o where o.contact_id = c.contact_id and o.is_valid_order) as last_order,
+            (select max(ordered_date) from marts.fct_orders as o
+             where o.contact_id = c.contact_id and o.is_valid_order) as last_order,
             exists (select 1 from lines where lines.contact_id = c.contact_id and subcategory = 'Sofas') as bought_sofa,
             exists (select 1 from lines where lines.contact_id = c.contact_id and subcategory = 'Coffee tables') as bought_table,
             exists (select 1 from lines where lines.contact_id = c.contact_id and subcategory = 'Allergy'
@@ -155,7 +184,9 @@ def test_example_segments_say_who_is_in_and_who_is_not(built: dict[str, Any]) ->
         from marts.dim_contacts as c left join marts.rfm_scores as r on c.contact_id = r.contact_id
     """).set_index("contact_id")
     cutoff = pd.Timestamp(AS_OF - dt.timedelta(days=179))
-    win_back = set(facts.index[(facts.monetary_score >= 4) & (facts.frequency_score <= 2) & (pd.to_datetime(facts.last_order) < cutoff)])
+    win_back = set(
+        facts.index[(facts.monetary_score >= 4) & (facts.frequency_score <= 2) & (pd.to_datetime(facts.last_order) < cutoff)]
+    )
     assert members["win_back_big_spenders"] == win_back
     assert members["sofa_without_coffee_table"] == set(facts.index[facts.bought_sofa & ~facts.bought_table])
     assert members["seasonal_allergy_buyers"] == set(facts.index[facts.spring_allergy])
@@ -169,7 +200,9 @@ def test_catalog_holds_every_segment_with_its_sql(built: dict[str, Any]) -> None
     for row in catalog.itertuples():
         assert row.members == counts.get(row.segment_key, 0)
         assert row.model_name == f"seg_{row.segment_key}"
-        compiled = (workspace.root / "target" / "compiled" / "customer_segments" / "models" / "segments" / f"{row.model_name}.sql").read_text()
+        compiled = (
+            workspace.root / "target" / "compiled" / "customer_segments" / "models" / "segments" / f"{row.model_name}.sql"
+        ).read_text()
         assert " ".join(row.compiled_sql.split()) in " ".join(compiled.split())
         # the stored SQL selects the members on its own
         assert set(workspace.query(row.compiled_sql)["contact_id"]) == set(
@@ -190,7 +223,9 @@ def visit_rule_reference(visits: pd.DataFrame, rules: pd.DataFrame) -> dict[tupl
             qualifying = group[hits & ((rule.min_duration_seconds == 0) | (durations >= rule.min_duration_seconds))]
             days = sorted(pd.to_datetime(qualifying["occurred_date"]).dt.date)
             k = int(rule.min_visits)
-            candidates = [days[i + k - 1] for i in range(len(days) - k + 1) if (days[i + k - 1] - days[i]).days < rule.window_days]
+            candidates = [
+                days[i + k - 1] for i in range(len(days) - k + 1) if (days[i + k - 1] - days[i]).days < rule.window_days
+            ]
             if candidates:
                 matched[(contact_id, rule.rule_key)] = min(candidates)
     return matched
@@ -210,8 +245,14 @@ def test_history_adhoc_tags_and_static_lists(built: dict[str, Any]) -> None:
     env = workspace.env()
 
     def command(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "orchestration.static_lists", *args], cwd=PROJECT_DIR, env=env,
-                              capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "orchestration.static_lists", *args],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     # freeze a segment and upload a CSV with known, unknown, empty and repeated ids
     frozen = command("freeze", "--segment", "sofa_without_coffee_table", "--list", "sofa_frozen")
@@ -235,10 +276,23 @@ def test_history_adhoc_tags_and_static_lists(built: dict[str, Any]) -> None:
     # new data arrives: orders and events after the first as-of date, and
     # visits inside the ad hoc rule's finished range
     viewer = built["viewer"]
-    append_rows(workspace, "events", [
-        event(f"EZ{i}", viewer, "page_view", dt.date(2025, 4, 10), url="/category/allergy", duration_seconds="30", traffic_source="direct")
-        for i in range(3)
-    ] + [event("EW1", viewer, "add_to_cart", NEXT, url="/cart", product_id="P000001", traffic_source="direct")])
+    append_rows(
+        workspace,
+        "events",
+        [
+            event(
+                f"EZ{i}",
+                viewer,
+                "page_view",
+                dt.date(2025, 4, 10),
+                url="/category/allergy",
+                duration_seconds="30",
+                traffic_source="direct",
+            )
+            for i in range(3)
+        ]
+        + [event("EW1", viewer, "add_to_cart", NEXT, url="/cart", product_id="P000001", traffic_source="direct")],
+    )
     workspace.build(vars={"as_of_date": NEXT.isoformat()})
 
     # static lists are unchanged, in the catalog and in segment_members
@@ -250,17 +304,24 @@ def test_history_adhoc_tags_and_static_lists(built: dict[str, Any]) -> None:
     assert second["fair_visitors"] == set(known)
     catalog = workspace.query("select segment_key, segment_type, members from marts.segments where segment_type = 'static'")
     assert dict(zip(catalog["segment_key"], catalog["members"], strict=True)) == {
-        "sofa_frozen": len(first_members["sofa_without_coffee_table"]), "fair_visitors": 3,
+        "sofa_frozen": len(first_members["sofa_without_coffee_table"]),
+        "fair_visitors": 3,
     }
     assert viewer in second["cart_abandoners"]
 
     # ad hoc tags were written once and kept as they were
-    pd.testing.assert_frame_equal(workspace.query("select * from marts.contact_tags_adhoc order by rule_key, contact_id"), built["first"]["adhoc"])
-    pd.testing.assert_frame_equal(workspace.query("select * from marts.tag_adhoc_rule_runs order by rule_key"), built["first"]["runs"])
+    pd.testing.assert_frame_equal(
+        workspace.query("select * from marts.contact_tags_adhoc order by rule_key, contact_id"), built["first"]["adhoc"]
+    )
+    pd.testing.assert_frame_equal(
+        workspace.query("select * from marts.tag_adhoc_rule_runs order by rule_key"), built["first"]["runs"]
+    )
     assert viewer not in set(built["first"]["adhoc"]["contact_id"])
 
     # membership changes and sizes: NEXT against the first date
-    changes = workspace.query(f"select segment_key, contact_id, change_type from marts.segment_membership_changes where as_of_date = '{NEXT}'")
+    changes = workspace.query(
+        f"select segment_key, contact_id, change_type from marts.segment_membership_changes where as_of_date = '{NEXT}'"
+    )
     sizes = workspace.query("select * from marts.segment_sizes_history order by as_of_date, segment_key")
     for key in SEGMENT_KEYS:
         before, after = first_members.get(key, set()), second.get(key, set())
@@ -280,7 +341,9 @@ def test_history_adhoc_tags_and_static_lists(built: dict[str, Any]) -> None:
 
     # rebuilding the same date gives the same history rows
     workspace.build(vars={"as_of_date": NEXT.isoformat()}, select="segment_membership_changes segment_sizes_history")
-    pd.testing.assert_frame_equal(workspace.query("select * from marts.segment_sizes_history order by as_of_date, segment_key"), sizes)
+    pd.testing.assert_frame_equal(
+        workspace.query("select * from marts.segment_sizes_history order by as_of_date, segment_key"), sizes
+    )
 
 
 def test_a_build_before_a_list_existed_does_not_see_it(built: dict[str, Any], tmp_path: Path) -> None:
@@ -292,7 +355,9 @@ def test_a_build_before_a_list_existed_does_not_see_it(built: dict[str, Any], tm
         connection.execute("create schema static_lists")
         for table in ("static_lists", "static_list_members", "static_list_rejected_ids"):
             connection.execute(f"create table static_lists.{table} as select * from source.static_lists.{table}")
-        connection.execute("update static_lists.static_lists set effective_date = date '2026-11-19' where list_key = 'sofa_frozen'")
+        connection.execute(
+            "update static_lists.static_lists set effective_date = date '2026-11-19' where list_key = 'sofa_frozen'"
+        )
     result = copy.dbt("build", "--indirect-selection", "cautious", vars={"as_of_date": "2026-11-18"}, select="+segments")
     assert result.ok, result.output[-4000:]
     assert workspace.query("select count(*) as n from static_lists.static_lists")["n"][0] == 2

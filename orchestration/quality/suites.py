@@ -449,14 +449,16 @@ def segment_suites(settings: SuiteSettings) -> list[Suite]:
                   [between("recommended_segments", 0, 5)]),
             Frame("members_match_segment_members", """
                 select count(*) as segments_with_other_member_counts from marts.segments
-                where members <> (select count(*) from marts.segment_members where segment_members.segment_key = segments.segment_key)
+                where members <> (select count(*) from marts.segment_members
+                                  where segment_members.segment_key = segments.segment_key)
                 """, zero("segments_with_other_member_counts")),
         ]),
         Suite("segment_members", [
             Frame("violations", f"""
                 select
                     count(*) filter (where contact_id not in (select contact_id from marts.dim_contacts)) as members_not_contacts,
-                    count(*) filter (where segment_key not in (select segment_key from marts.segments)) as members_of_unknown_segments,
+                    count(*) filter (where segment_key not in (select segment_key from marts.segments))
+                        as members_of_unknown_segments,
                     count(*) filter (where entered_date is null or entered_date > {day}) as entered_missing_or_after_as_of,
                     count(*) filter (where as_of_date <> {day}) as other_as_of_dates,
                     count(*) - (select count(*) from (select distinct segment_key, contact_id from marts.segment_members))
@@ -496,7 +498,8 @@ def segment_suites(settings: SuiteSettings) -> list[Suite]:
         Suite("contact_tags_derived", [
             Frame("rows", "select contact_id || '/' || rule_key as tag_key, tag, score, first_matched_date, qualifying_visits, "
                   "cast(as_of_date as varchar) as as_of_date from marts.contact_tags_derived", [
-                *key("tag_key"), *not_null("tag", "score", "first_matched_date"), between("qualifying_visits", 1), as_of(settings),
+                *key("tag_key"), *not_null("tag", "score", "first_matched_date"),
+                between("qualifying_visits", 1), as_of(settings),
             ]),
             Frame("rule_thresholds", f"""
                 select
@@ -508,7 +511,8 @@ def segment_suites(settings: SuiteSettings) -> list[Suite]:
                 """, zero("below_min_visits", "matched_after_as_of", "tag_or_score_not_the_rule")),
         ]),
         Suite("tag_adhoc_rule_runs", [
-            Frame("rows", "select rule_key, applied_as_of_date, end_date, contacts_tagged, applied_at from marts.tag_adhoc_rule_runs", [
+            Frame("rows", "select rule_key, applied_as_of_date, end_date, contacts_tagged, applied_at "
+                  "from marts.tag_adhoc_rule_runs", [
                 *key("rule_key"), *not_null("applied_at", "applied_as_of_date"), between("contacts_tagged", 0),
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="applied_as_of_date", column_B="end_date", or_equal=True),
             ]),
@@ -518,7 +522,8 @@ def segment_suites(settings: SuiteSettings) -> list[Suite]:
                 select
                     (select coalesce(sum(contacts_tagged), 0) from marts.tag_adhoc_rule_runs) as contacts_tagged_by_runs,
                     (select count(*) from marts.contact_tags_adhoc) as adhoc_tags,
-                    (select count(*) from (select distinct contact_id, rule_key from marts.contact_tags_adhoc)) as distinct_adhoc_tags
+                    (select count(*) from (select distinct contact_id, rule_key from marts.contact_tags_adhoc))
+                        as distinct_adhoc_tags
                 """, [equal("contacts_tagged_by_runs", "adhoc_tags"), equal("adhoc_tags", "distinct_adhoc_tags")]),
         ]),
     ]

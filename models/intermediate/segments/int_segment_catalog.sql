@@ -13,11 +13,11 @@ dynamic_segments as (
     {%- for key, entry in registry.items() %}
     select
         {{ sql_string_literal(key) }} as segment_key,
-        {{ sql_string_literal(entry.definition.name) }} as name,
+        {{ sql_string_literal(entry.definition.name) }} as name,  -- noqa: RF04
         {{ sql_string_literal(entry.definition.description) }} as description,
         'dynamic' as segment_type,
         {{ sql_string_literal(entry.definition.status) }} as status,
-        {{ sql_string_literal(entry.definition.owner) }} as owner,
+        {{ sql_string_literal(entry.definition.owner) }} as owner,  -- noqa: RF04
         {{ 'true' if entry.definition.recommended is sameas true else 'false' }} as is_recommended,
         {{ sql_string_literal(tojson(entry.definition.condition, sort_keys=true)) }} as definition,
         {{ sql_string_literal(compile_segment(key, registry)) }} as compiled_sql,
@@ -33,7 +33,7 @@ dynamic_segments as (
         cast(null as {{ dbt.type_string() }}) as description,
         cast(null as {{ dbt.type_string() }}) as segment_type,
         cast(null as {{ dbt.type_string() }}) as status,
-        cast(null as {{ dbt.type_string() }}) as owner,
+        cast(null as {{ dbt.type_string() }}) as owner,  -- noqa: RF04
         false as is_recommended,
         cast(null as {{ dbt.type_string() }}) as definition,
         cast(null as {{ dbt.type_string() }}) as compiled_sql,
@@ -49,7 +49,7 @@ frozen_lists as (
         description,
         'static' as segment_type,
         'active' as status,
-        cast(null as {{ dbt.type_string() }}) as owner,
+        cast(null as {{ dbt.type_string() }}) as owner,  -- noqa: RF04
         false as is_recommended,
         {{ dbt.concat([
             sql_string_literal('{"effective_date": "'), 'cast(effective_date as ' ~ dbt.type_string() ~ ')',

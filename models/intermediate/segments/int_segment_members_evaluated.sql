@@ -5,9 +5,7 @@
 -- depends_on: {{ ref('stg_static_lists__lists') }}
 {%- set relations = segment_relations() -%}
 {%- set registry = validated_segment_registry() if execute else {} -%}
-{%- if execute -%}
-    {%- do check_segment_static_list_references(registry) -%}
-{%- endif %}
+{%- do check_segment_static_list_references(registry) if execute else none %}
 with
 
 static_members as (

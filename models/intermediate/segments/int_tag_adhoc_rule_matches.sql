@@ -22,9 +22,10 @@ qualifying_visits as (
         visits.occurred_date
     from visits
     inner join rules
-        on {{ url_rule_matches('visits.url', 'rules.url_match_type', 'rules.url_pattern') }}
-        and (rules.min_duration_seconds = 0 or visits.duration_seconds >= rules.min_duration_seconds)
-        and visits.occurred_date between rules.start_date and rules.end_date
+        on
+            {{ url_rule_matches('visits.url', 'rules.url_match_type', 'rules.url_pattern') }}
+            and (rules.min_duration_seconds = 0 or visits.duration_seconds >= rules.min_duration_seconds)
+            and visits.occurred_date between rules.start_date and rules.end_date
     where
         rules.end_date <= {{ as_of_date() }}
         and not exists (select 1 from rule_checks)

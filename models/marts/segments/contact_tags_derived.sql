@@ -29,8 +29,9 @@ qualifying_visits as (
         ) as visit_number
     from visits
     inner join rules
-        on {{ url_rule_matches('visits.url', 'rules.url_match_type', 'rules.url_pattern') }}
-        and (rules.min_duration_seconds = 0 or visits.duration_seconds >= rules.min_duration_seconds)
+        on
+            {{ url_rule_matches('visits.url', 'rules.url_match_type', 'rules.url_pattern') }}
+            and (rules.min_duration_seconds = 0 or visits.duration_seconds >= rules.min_duration_seconds)
     -- Never read rules the checks refused (the checks stop the build anyway).
     where not exists (select 1 from rule_checks)
 ),
@@ -46,9 +47,10 @@ matches as (
     inner join rules
         on window_start.rule_key = rules.rule_key
     inner join qualifying_visits as window_end
-        on window_start.rule_key = window_end.rule_key
-        and window_start.contact_id = window_end.contact_id
-        and window_end.visit_number = window_start.visit_number + rules.min_visits - 1
+        on
+            window_start.rule_key = window_end.rule_key
+            and window_start.contact_id = window_end.contact_id
+            and window_end.visit_number = window_start.visit_number + rules.min_visits - 1
     where {{ dbt.datediff('window_start.occurred_date', 'window_end.occurred_date', 'day') }} < rules.window_days
 ),
 
@@ -83,8 +85,9 @@ final as (
     inner join rules
         on first_matches.rule_key = rules.rule_key
     inner join visit_counts
-        on first_matches.rule_key = visit_counts.rule_key
-        and first_matches.contact_id = visit_counts.contact_id
+        on
+            first_matches.rule_key = visit_counts.rule_key
+            and first_matches.contact_id = visit_counts.contact_id
 )
 
 select * from final

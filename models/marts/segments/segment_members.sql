@@ -28,8 +28,9 @@ final as (
         {{ as_of_date() }} as as_of_date
     from members
     left join entries
-        on members.segment_key = entries.segment_key
-        and members.contact_id = entries.contact_id
+        on
+            members.segment_key = entries.segment_key
+            and members.contact_id = entries.contact_id
 )
 
 select * from final

@@ -71,8 +71,9 @@ entered as (
         'entered' as change_type
     from current_members
     left join previous_of_defined_segments
-        on current_members.segment_key = previous_of_defined_segments.segment_key
-        and current_members.contact_id = previous_of_defined_segments.contact_id
+        on
+            current_members.segment_key = previous_of_defined_segments.segment_key
+            and current_members.contact_id = previous_of_defined_segments.contact_id
     where previous_of_defined_segments.contact_id is null
 ),
 
@@ -83,8 +84,9 @@ exited as (
         'exited' as change_type
     from previous_of_defined_segments
     left join current_members
-        on previous_of_defined_segments.segment_key = current_members.segment_key
-        and previous_of_defined_segments.contact_id = current_members.contact_id
+        on
+            previous_of_defined_segments.segment_key = current_members.segment_key
+            and previous_of_defined_segments.contact_id = current_members.contact_id
     where current_members.contact_id is null
 ),
 

@@ -22,6 +22,18 @@ rule_checks as (
     select * from {{ ref('int_tag_rule_problems') }}
 ),
 
+-- Rules an earlier build applied: never applied again.
+applied_before as (
+    {%- if is_incremental() %}
+    select rule_key
+    from {{ this }}
+    {%- else %}
+    select rule_key
+    from rules
+    where 1 = 0
+    {%- endif %}
+),
+
 contacts_per_rule as (
     select
         rule_key,
@@ -52,9 +64,7 @@ final as (
     where
         rules.end_date <= {{ as_of_date() }}
         and not exists (select 1 from rule_checks)
-        {%- if is_incremental() %}
-        and rules.rule_key not in (select applied.rule_key from {{ this }} as applied)
-        {%- endif %}
+        and rules.rule_key not in (select applied_before.rule_key from applied_before)
 )
 
 select * from final
