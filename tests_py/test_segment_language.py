@@ -7,6 +7,9 @@ segment_sql); the SQL runs on stand-in tables in DuckDB."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests_py.conftest import PROJECT_DIR
 from tests_py.segment_harness import FIELD_TYPES, CompileError, SegmentCompiler, connect, database_name, load, run
 from tests_py.segment_reference import Evaluator, SegmentData
 
@@ -1032,3 +1036,70 @@ def test_compiled_sql_is_visible_with_dbt_compile(tmp_path: Path) -> None:
         tmp_path / "target" / "compiled" / "customer_segments" / "models" / "segments" / "seg_sofa_without_coffee_table.sql"
     ).read_text()
     assert "subcategory in ('Sofas')" in text and "not exists" in text
+
+
+def project_copy(root: Path, extra_models: dict[str, str]) -> Path:
+    """The project's dbt files in `root`, with extra segment models (name: YAML body)."""
+    import shutil
+
+    for name in ("dbt_project.yml", ".sqlfluff"):
+        shutil.copy(PROJECT_DIR / name, root / name)
+    for folder in ("models", "macros", "seeds", "tests", "profiles"):
+        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    entries = []
+    for name, body in extra_models.items():
+        (root / "models" / "segments" / f"{name}.sql").write_text("{{ segment_model() }}\n")
+        entries.append(f"  - name: {name}\n    config:\n      meta:\n        segment:\n" + body)
+    (root / "models" / "segments" / "_extra.yml").write_text("version: 2\nmodels:\n" + "\n".join(entries))
+    return root
+
+
+def segment_yaml(condition: str, recommended: bool = False, status: str = "active") -> str:
+    pad = " " * 10
+    return (
+        f"{pad}name: Extra\n{pad}description: A test segment.\n{pad}status: {status}\n{pad}owner: tests\n"
+        f"{pad}recommended: {str(recommended).lower()}\n{pad}condition: {condition}\n"
+    )
+
+
+def build_error(root: Path) -> str:
+    env = {
+        **os.environ,
+        "DUCKDB_PATH": str(root / "copy.duckdb"),
+        "RAW_DATA_DIR": str(root),
+        "DBT_PROFILES_DIR": str(root / "profiles"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    process = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--vars", "{as_of_date: '2026-06-30'}"],
+        cwd=root, env=env, capture_output=True, text=True, check=False,
+    )
+    assert process.returncode != 0
+    return process.stdout + process.stderr
+
+
+@pytest.mark.parametrize(
+    ("models", "message"),
+    [
+        (
+            {"seg_loop_a": segment_yaml("{in_segment: loop_b}"), "seg_loop_b": segment_yaml("{not_in_segment: loop_a}")},
+            "segments form a cycle: loop_a -> loop_b -> loop_a",
+        ),
+        (
+            {f"seg_extra_{i}": segment_yaml("{tag: vip}", recommended=True) for i in range(2)},
+            "7 segments are recommended: cart_abandoners, extra_0, extra_1, most_engaged_champions_openers",
+        ),
+        (
+            {"seg_bad_field": segment_yaml("{all: [{tag: vip}, {field: totl_spent, op: gt, value: 1}]}")},
+            "segment 'bad_field', condition.all[1].field: unknown field 'totl_spent'",
+        ),
+        ({"seg_bad_status": segment_yaml("{tag: vip}", status="live")}, "segment 'bad_status', status: 'live' must be active or draft"),
+        ({"bad_name": segment_yaml("{tag: vip}")}, "model 'bad_name' has meta.segment, so its name must start with seg_"),
+    ],
+    ids=["cycle", "too_many_recommended", "unknown_field", "bad_status", "model_name"],
+)
+def test_a_bad_definition_stops_the_build(tmp_path: Path, models: dict[str, str], message: str) -> None:
+    output = build_error(project_copy(tmp_path, models))
+    assert message in output
+    # it stops in the on-run-start checks, before any model runs
+    assert "on-run-start" in output or "project hook" in output.lower() or "PASS=" not in output

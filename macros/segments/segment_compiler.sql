@@ -61,8 +61,9 @@
 {%- endmacro %}
 
 {#- Checks the whole registry (attributes, at most five recommended, every
-    condition, no cycle) and returns it. -#}
-{% macro validated_segment_registry(registry=none) -%}
+    condition, no cycle) and returns it. `relations` replaces the relations
+    conditions read (the on-run-start check passes names: a hook cannot ref). -#}
+{% macro validated_segment_registry(registry=none, relations=none) -%}
     {%- set registry = segment_registry() if registry is none else registry -%}
     {%- set recommended = [] -%}
     {%- for key, entry in registry.items() -%}
@@ -75,7 +76,7 @@
         {{ exceptions.raise_compiler_error(recommended | length ~ " segments are recommended: " ~ (recommended | join(', ')) ~ "; at most five may have recommended: true") }}
     {%- endif -%}
     {%- for key in registry -%}
-        {%- do compile_segment(key, registry) -%}
+        {%- do compile_segment_parts(key, registry, relations=relations) -%}
     {%- endfor -%}
     {{ return(registry) }}
 {%- endmacro %}
@@ -86,7 +87,7 @@
 {%- endmacro %}
 
 {#- The SQL and the static lists it reads (segment, path, list key each). -#}
-{% macro compile_segment_parts(key, registry, as_of=none) -%}
+{% macro compile_segment_parts(key, registry, as_of=none, relations=none) -%}
     {%- if key not in registry -%}
         {{ exceptions.raise_compiler_error("unknown segment '" ~ key ~ "'; segments: " ~ (registry.keys() | list | join(', '))) }}
     {%- endif -%}
@@ -97,7 +98,7 @@
         'depth': 0,
         'as_of': as_of_date_string() if as_of is none else as_of,
         'fields': segment_contact_fields(),
-        'relations': segment_relations(),
+        'relations': segment_relations() if relations is none else relations,
         'static_lists': [],
     } -%}
     {%- set sql = segment_members_query(context, registry[key].definition.condition) -%}

@@ -32,6 +32,12 @@
         {%- do include_machine_opens() -%}
         {%- do engagement_level_method() -%}
         {%- do engagement_level_thresholds() -%}
+        {#- every segment definition, before any model runs -#}
+        {%- set names = {} -%}
+        {%- for input in ['contacts', 'orders', 'lines', 'events', 'tags', 'static_members'] -%}
+            {%- do names.update({input: input}) -%}
+        {%- endfor -%}
+        {%- do validated_segment_registry(relations=names) -%}
     {%- endif -%}
     select 1
 {% endmacro %}
