@@ -1072,7 +1072,11 @@ def build_error(root: Path) -> str:
     }
     process = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--vars", "{as_of_date: '2026-06-30'}"],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert process.returncode != 0
     return process.stdout + process.stderr
@@ -1093,7 +1097,10 @@ def build_error(root: Path) -> str:
             {"seg_bad_field": segment_yaml("{all: [{tag: vip}, {field: totl_spent, op: gt, value: 1}]}")},
             "segment 'bad_field', condition.all[1].field: unknown field 'totl_spent'",
         ),
-        ({"seg_bad_status": segment_yaml("{tag: vip}", status="live")}, "segment 'bad_status', status: 'live' must be active or draft"),
+        (
+            {"seg_bad_status": segment_yaml("{tag: vip}", status="live")},
+            "segment 'bad_status', status: 'live' must be active or draft",
+        ),
         ({"bad_name": segment_yaml("{tag: vip}")}, "model 'bad_name' has meta.segment, so its name must start with seg_"),
     ],
     ids=["cycle", "too_many_recommended", "unknown_field", "bad_status", "model_name"],
@@ -1102,4 +1109,33 @@ def test_a_bad_definition_stops_the_build(tmp_path: Path, models: dict[str, str]
     output = build_error(project_copy(tmp_path, models))
     assert message in output
     # it stops in the on-run-start checks, before any model runs
-    assert "on-run-start" in output or "project hook" in output.lower() or "PASS=" not in output
+    assert "called by operation customer_segments-on-run-start" in output
+    assert "START sql" not in output
+
+
+def test_an_unknown_static_list_stops_the_build(tmp_path: Path) -> None:
+    root = project_copy(tmp_path, {"seg_listed": segment_yaml("{any: [{tag: vip}, {in_static_list: no_such_list}]}")})
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.generator",
+            "--out",
+            str(root),
+            "--quiet",
+            "--contacts",
+            "200",
+            "--orders",
+            "600",
+            "--events",
+            "2000",
+        ],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+    )
+    output = build_error(root)
+    assert (
+        "segment 'listed', condition.any[1].in_static_list: unknown static list 'no_such_list' "
+        "(none effective as of 2026-06-30); static lists: none"
+    ) in output
