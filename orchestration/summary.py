@@ -46,7 +46,24 @@ def summarise(database: Path) -> str:
         if ("opportunity_summary",) in marts and ("engagement_status_summary",) in marts:
             lines.append("")
             lines.extend(engagement_overview(connection))
+        if ("segments",) in marts and ("segment_sizes_history",) in marts:
+            lines.append("")
+            lines.extend(segment_overview(connection))
     return "\n".join(lines)
+
+
+def segment_overview(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = connection.execute(
+        "select s.segment_key, s.segment_type, s.status, s.is_recommended, s.members, h.entered, h.exited "
+        "from marts.segments as s left join marts.segment_sizes_history as h "
+        "on s.segment_key = h.segment_key and h.as_of_date = s.as_of_date order by s.segment_key"
+    ).fetchall()
+    lines = ["Segments (see marts.segments, marts.segment_members; * recommended)"]
+    lines.append(f"  {'segment':<40} {'type':<8} {'status':<7} {'members':>9} {'entered':>9} {'exited':>9}")
+    for key, kind, status, recommended, members, entered, exited in rows:
+        name = f"{key}{' *' if recommended else ''}"
+        lines.append(f"  {name:<40} {kind:<8} {status:<7} {members:>9,} {entered or 0:>9,} {exited or 0:>9,}")
+    return lines
 
 
 def engagement_overview(connection: duckdb.DuckDBPyConnection) -> list[str]:
