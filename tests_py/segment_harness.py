@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -150,14 +151,13 @@ class SegmentCompiler:
         from dbt.cli.main import dbtRunner
 
         self.database = self.root / "segments_compile.duckdb"
-        os.environ.update(
-            {
-                "DUCKDB_PATH": str(self.database),
-                "RAW_DATA_DIR": str(self.root),
-                "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
-                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            }
-        )
+        self.environment = {
+            "DUCKDB_PATH": str(self.database),
+            "RAW_DATA_DIR": str(self.root),
+            "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+            "DBT_PROJECT_DIR": str(PROJECT_DIR),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
         self.common = [
             "--project-dir",
             str(PROJECT_DIR),
@@ -166,12 +166,27 @@ class SegmentCompiler:
             "--log-path",
             str(self.root / "logs"),
         ]
-        parsed = dbtRunner().invoke(["parse", *self.common, "--quiet"])
+        with self.environ():
+            parsed = dbtRunner().invoke(["parse", *self.common, "--quiet"])
         if not parsed.success:
             raise RuntimeError(f"dbt parse failed: {parsed.exception}")
         self.manifest = parsed.result
         self.messages: list[str] = []
         self.runner = dbtRunner(manifest=self.manifest, callbacks=[self._collect])
+
+    @contextmanager
+    def environ(self) -> Iterator[None]:
+        """dbt reads the environment; other tests in this process must not see ours."""
+        saved = {name: os.environ.get(name) for name in self.environment}
+        os.environ.update(self.environment)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     def _collect(self, event: Any) -> None:
         message = getattr(event.info, "msg", "")
@@ -181,7 +196,8 @@ class SegmentCompiler:
     def compile(self, condition: Mapping[str, Any], as_of: dt.date, segments: Mapping[str, Any] | None = None) -> str:
         self.messages = []
         arguments = {"condition": condition, "segments": dict(segments or {}), "as_of_date": as_of.isoformat()}
-        result = self.runner.invoke(["run-operation", "segment_sql", "--args", json.dumps(arguments), *self.common])
+        with self.environ():
+            result = self.runner.invoke(["run-operation", "segment_sql", "--args", json.dumps(arguments), *self.common])
         text = "\n".join(self.messages)
         if BEGIN in text:
             return text.split(BEGIN, 1)[1].split(END, 1)[0]

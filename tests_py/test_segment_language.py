@@ -1068,6 +1068,7 @@ def build_error(root: Path) -> str:
         "DUCKDB_PATH": str(root / "copy.duckdb"),
         "RAW_DATA_DIR": str(root),
         "DBT_PROFILES_DIR": str(root / "profiles"),
+        "DBT_PROJECT_DIR": str(root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     process = subprocess.run(

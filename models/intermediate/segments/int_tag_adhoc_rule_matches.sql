@@ -7,28 +7,8 @@ rules as (
     select * from {{ ref('tag_adhoc_rules') }}
 ),
 
-visits as (
-    select * from {{ ref('int_contact_page_visits') }}
-),
-
-rule_checks as (
-    select * from {{ ref('int_tag_rule_problems') }}
-),
-
-qualifying_visits as (
-    select
-        rules.rule_key,
-        visits.contact_id,
-        visits.occurred_date
-    from visits
-    inner join rules
-        on
-            {{ url_rule_matches('visits.url', 'rules.url_match_type', 'rules.url_pattern') }}
-            and (rules.min_duration_seconds = 0 or visits.duration_seconds >= rules.min_duration_seconds)
-            and visits.occurred_date between rules.start_date and rules.end_date
-    where
-        rules.end_date <= {{ as_of_date() }}
-        and not exists (select 1 from rule_checks)
+rule_visits as (
+    select * from {{ ref('int_tag_rule_visits') }}
 ),
 
 visit_counts as (
@@ -38,7 +18,8 @@ visit_counts as (
         count(*) as qualifying_visits,
         min(occurred_date) as first_visit_date,
         max(occurred_date) as last_visit_date
-    from qualifying_visits
+    from rule_visits
+    where rule_type = 'adhoc'
     group by rule_key, contact_id
 ),
 

@@ -9,31 +9,21 @@ rules as (
     select * from {{ ref('tag_visit_rules') }}
 ),
 
-visits as (
-    select * from {{ ref('int_contact_page_visits') }}
-),
-
-rule_checks as (
-    select * from {{ ref('int_tag_rule_problems') }}
+rule_visits as (
+    select * from {{ ref('int_tag_rule_visits') }}
 ),
 
 qualifying_visits as (
     select
-        rules.rule_key,
-        visits.contact_id,
-        visits.event_id,
-        visits.occurred_date,
+        rule_key,
+        contact_id,
+        occurred_date,
         row_number() over (
-            partition by rules.rule_key, visits.contact_id
-            order by visits.occurred_date, visits.event_id
+            partition by rule_key, contact_id
+            order by occurred_date, event_id
         ) as visit_number
-    from visits
-    inner join rules
-        on
-            {{ url_rule_matches('visits.url', 'rules.url_match_type', 'rules.url_pattern') }}
-            and (rules.min_duration_seconds = 0 or visits.duration_seconds >= rules.min_duration_seconds)
-    -- Never read rules the checks refused (the checks stop the build anyway).
-    where not exists (select 1 from rule_checks)
+    from rule_visits
+    where rule_type = 'visit'
 ),
 
 -- For each visit, the visit min_visits - 1 places later, when it is close

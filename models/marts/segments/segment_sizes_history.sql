@@ -12,24 +12,12 @@
 }}
 with
 
-catalog as (
-    select * from {{ ref('int_segment_catalog') }}
-),
-
-members as (
-    select * from {{ ref('int_segment_members_evaluated') }}
+segments as (
+    select * from {{ ref('segments') }}
 ),
 
 changes as (
     select * from {{ ref('segment_membership_changes') }}
-),
-
-member_counts as (
-    select
-        segment_key,
-        count(*) as members
-    from members
-    group by segment_key
 ),
 
 change_counts as (
@@ -45,17 +33,15 @@ change_counts as (
 final as (
     select
         {{ as_of_date() }} as as_of_date,
-        catalog.segment_key,
-        catalog.segment_type,
-        catalog.status,
-        coalesce(member_counts.members, 0) as members,
+        segments.segment_key,
+        segments.segment_type,
+        segments.status,
+        segments.members,
         cast(coalesce(change_counts.entered, 0) as {{ dbt.type_bigint() }}) as entered,
         cast(coalesce(change_counts.exited, 0) as {{ dbt.type_bigint() }}) as exited
-    from catalog
-    left join member_counts
-        on catalog.segment_key = member_counts.segment_key
+    from segments
     left join change_counts
-        on catalog.segment_key = change_counts.segment_key
+        on segments.segment_key = change_counts.segment_key
 )
 
 select * from final
