@@ -260,9 +260,8 @@
     {{ return('exists (select 1 from ' ~ context.relations.tags ~ ' as ' ~ t ~ ' where ' ~ (filters | join(' and ')) ~ ')') }}
 {%- endmacro %}
 
-{#- The purchase filters of `options` as SQL conditions on `line_alias`;
-    `allowed` limits which options may appear. -#}
-{% macro segment_purchase_filter_sql(context, path, options, line_alias, allowed) -%}
+{#- The purchase filters of `options` as SQL conditions on `line_alias`. -#}
+{% macro segment_purchase_filter_sql(context, path, options, line_alias) -%}
     {%- set known = segment_purchase_filters() -%}
     {%- set filters = [] -%}
     {%- for name, column in known.items() if options[name] is defined -%}
@@ -289,7 +288,7 @@
     {%- endfor -%}
     {%- set source = 'l' ~ context.depth -%}
     {%- set relation = context.relations.lines if segment_has_line_filters(options) else context.relations.orders -%}
-    {%- set filters = [source ~ '.contact_id = ' ~ alias ~ '.contact_id'] + segment_purchase_filter_sql(context, path, options, source, allowed) -%}
+    {%- set filters = [source ~ '.contact_id = ' ~ alias ~ '.contact_id'] + segment_purchase_filter_sql(context, path, options, source) -%}
     {%- do filters.append(segment_window_sql(context, path ~ '.window', options.window, source ~ '.ordered_date')) -%}
     {{ return('(' ~ ('not ' if negate else '') ~ 'exists (select 1 from ' ~ relation ~ ' as ' ~ source ~ ' where ' ~ (filters | join(' and ')) ~ '))') }}
 {%- endmacro %}
@@ -314,7 +313,7 @@
     {%- set source = 'l' ~ context.depth -%}
     {%- set uses_lines = segment_has_line_filters(condition) -%}
     {%- set relation = context.relations.lines if uses_lines else context.relations.orders -%}
-    {%- set filters = [source ~ '.contact_id = ' ~ alias ~ '.contact_id'] + segment_purchase_filter_sql(context, path, condition, source, none) -%}
+    {%- set filters = [source ~ '.contact_id = ' ~ alias ~ '.contact_id'] + segment_purchase_filter_sql(context, path, condition, source) -%}
     {%- do filters.append(segment_window_sql(context, path ~ '.window', condition.window, source ~ '.ordered_date')) -%}
     {%- set where = ' from ' ~ relation ~ ' as ' ~ source ~ ' where ' ~ (filters | join(' and ')) -%}
     {%- set order_count = '(select count(distinct ' ~ source ~ '.order_id)' ~ where ~ ')' -%}
@@ -364,8 +363,8 @@
     {%- if not segment_is_mapping(where) -%}
         {{ segment_error(context, path ~ '.where', "must be a mapping of filters: " ~ (segment_event_filters().keys() | join(', '))) }}
     {%- endif -%}
+    {%- set known = segment_event_filters() -%}
     {%- for name, value in where.items() -%}
-        {%- set known = segment_event_filters() -%}
         {%- if name not in known -%}
             {{ segment_error(context, path ~ '.where', "unknown event filter '" ~ name ~ "'; filters: " ~ (known.keys() | join(', '))) }}
         {%- endif -%}

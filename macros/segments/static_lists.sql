@@ -47,9 +47,8 @@
         {{ exceptions.raise_compiler_error("static list '" ~ list_key ~ "': unknown segment '" ~ segment_key ~ "'; segments: " ~ (registry.keys() | list | join(', '))) }}
     {%- endif -%}
     {%- set members_relation = ref('segment_members') -%}
-    {%- set found = run_query('select count(*), max(as_of_date) from ' ~ members_relation ~ ' where segment_key = ' ~ sql_string_literal(segment_key)) -%}
-    {%- set dates = run_query('select max(as_of_date) from ' ~ ref('segments')).columns[0].values() -%}
-    {%- set effective = dates[0] -%}
+    {%- set members = run_query('select count(*) from ' ~ members_relation ~ ' where segment_key = ' ~ sql_string_literal(segment_key)).columns[0].values()[0] -%}
+    {%- set effective = run_query('select max(as_of_date) from ' ~ ref('segments')).columns[0].values()[0] -%}
     {%- if effective is none -%}
         {{ exceptions.raise_compiler_error("static list '" ~ list_key ~ "': the segments have not been built yet; run dbt build first") }}
     {%- endif -%}
@@ -71,12 +70,12 @@
             null,
             {{ date_literal(effective | string) }},
             current_timestamp,
-            {{ found.columns[0].values()[0] }},
+            {{ members }},
             0
     {%- endset -%}
     {%- do run_query(insert_members) -%}
     {%- do run_query(insert_list) -%}
-    {{ log("static list " ~ list_key ~ ": froze " ~ found.columns[0].values()[0] ~ " member(s) of segment " ~ segment_key ~ " as of " ~ effective, info=True) }}
+    {{ log("static list " ~ list_key ~ ": froze " ~ members ~ " member(s) of segment " ~ segment_key ~ " as of " ~ effective, info=True) }}
 {% endmacro %}
 
 {#- dbt run-operation create_static_list_from_upload --args '{list_key: ...,
