@@ -52,8 +52,13 @@
     {%- if definition.status not in ['active', 'draft'] -%}
         {{ segment_error(context, 'status', "'" ~ definition.status ~ "' must be active or draft") }}
     {%- endif -%}
-    {%- if definition.recommended is defined and definition.recommended is not sameas true and definition.recommended is not sameas false -%}
-        {{ segment_error(context, 'recommended', "'" ~ definition.recommended ~ "' must be true or false") }}
+    {%- if key == baseline_segment_key() -%}
+        {{ segment_error(context, 'key', "'" ~ key ~ "' is reserved for the all-contacts baseline of the segment insights") }}
+    {%- endif -%}
+    {%- set recommended = definition.recommended if definition.recommended is defined else false -%}
+    {%- if recommended is not sameas true and recommended is not sameas false
+        and not (recommended is number and recommended == recommended | int and recommended >= 1 and recommended <= 5) -%}
+        {{ segment_error(context, 'recommended', "'" ~ recommended ~ "' must be true, false or a position from 1 to 5") }}
     {%- endif -%}
     {%- if definition.condition is not defined or definition.condition is none -%}
         {{ segment_error(context, 'condition', "is missing") }}
@@ -65,20 +70,38 @@
     conditions read (the on-run-start check passes names: a hook cannot ref). -#}
 {% macro validated_segment_registry(registry=none, relations=none) -%}
     {%- set registry = segment_registry() if registry is none else registry -%}
-    {%- set recommended = [] -%}
     {%- for key, entry in registry.items() -%}
         {%- do validate_segment_attributes(key, entry.definition) -%}
-        {%- if entry.definition.recommended is sameas true -%}
-            {%- do recommended.append(key) -%}
-        {%- endif -%}
     {%- endfor -%}
-    {%- if recommended | length > 5 -%}
-        {{ exceptions.raise_compiler_error(recommended | length ~ " segments are recommended: " ~ (recommended | join(', ')) ~ "; at most five may have recommended: true") }}
-    {%- endif -%}
+    {%- do recommended_segment_keys(registry) -%}
     {%- for key in registry -%}
         {%- do compile_segment_parts(key, registry, relations=relations) -%}
     {%- endfor -%}
     {{ return(registry) }}
+{%- endmacro %}
+
+{#- The recommended segments in their order: those with a position
+    (`recommended: 1` to 5) by position, then those with `recommended: true`
+    by key. At most five; two segments cannot share a position. -#}
+{% macro recommended_segment_keys(registry) -%}
+    {%- set numbered = [] -%}
+    {%- set unnumbered = [] -%}
+    {%- for key, entry in registry.items() -%}
+        {%- set value = entry.definition.recommended if entry.definition.recommended is defined else false -%}
+        {%- if value is sameas true -%}
+            {%- do unnumbered.append(key) -%}
+        {%- elif value is number and value is not sameas false -%}
+            {%- for other in numbered if other.position == value -%}
+                {{ exceptions.raise_compiler_error("segments '" ~ other.key ~ "' and '" ~ key ~ "' are both recommended at position " ~ value ~ "; each position 1 to 5 holds one segment") }}
+            {%- endfor -%}
+            {%- do numbered.append({'key': key, 'position': value}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set ordered = (numbered | sort(attribute='position') | map(attribute='key') | list) + (unnumbered | sort) -%}
+    {%- if ordered | length > 5 -%}
+        {{ exceptions.raise_compiler_error(ordered | length ~ " segments are recommended: " ~ (ordered | join(', ')) ~ "; at most five may be recommended") }}
+    {%- endif -%}
+    {{ return(ordered) }}
 {%- endmacro %}
 
 {#- A segment's members as of the as-of date: select contact_id from ... -#}

@@ -27,6 +27,9 @@
     {%- if list_key is not string or not modules.re.match('^[a-z][a-z0-9_]*$', list_key) -%}
         {{ exceptions.raise_compiler_error("static list '" ~ list_key ~ "': the key must be snake_case (lower-case letters, digits and _, starting with a letter)") }}
     {%- endif -%}
+    {%- if list_key == baseline_segment_key() -%}
+        {{ exceptions.raise_compiler_error("static list '" ~ list_key ~ "': the key is reserved for the all-contacts baseline of the segment insights") }}
+    {%- endif -%}
     {%- if list_key in segment_registry() -%}
         {{ exceptions.raise_compiler_error("static list '" ~ list_key ~ "': a segment has this key; static lists and segments share one namespace") }}
     {%- endif -%}

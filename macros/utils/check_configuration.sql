@@ -32,12 +32,18 @@
         {%- do include_machine_opens() -%}
         {%- do engagement_level_method() -%}
         {%- do engagement_level_thresholds() -%}
+        {%- do segment_insights_window_days() -%}
+        {%- do segment_revenue_months() -%}
+        {%- do age_band_edges() -%}
+        {%- do segment_breakdown_attributes() -%}
         {#- every segment definition, before any model runs -#}
         {%- set names = {} -%}
         {%- for input in ['contacts', 'orders', 'lines', 'events', 'tags', 'static_members'] -%}
             {%- do names.update({input: input}) -%}
         {%- endfor -%}
         {%- do validated_segment_registry(relations=names) -%}
+        {%- do compare_segment_keys() -%}
+        {%- do exposure_segment_references() -%}
     {%- endif -%}
     select 1
 {% endmacro %}

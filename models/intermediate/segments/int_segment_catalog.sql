@@ -3,6 +3,8 @@
 -- what membership history compares.
 {%- set relations = segment_relations() -%}
 {%- set registry = validated_segment_registry() if execute else {} %}
+{%- set recommended = recommended_segment_keys(registry) %}
+{%- set used_in = segment_used_in(registry) if execute else {} %}
 with
 
 static_lists as (
@@ -18,7 +20,9 @@ dynamic_segments as (
         'dynamic' as segment_type,
         {{ sql_string_literal(entry.definition.status) }} as status,
         {{ sql_string_literal(entry.definition.owner) }} as owner,  -- noqa: RF04
-        {{ 'true' if entry.definition.recommended is sameas true else 'false' }} as is_recommended,
+        {{ 'true' if key in recommended else 'false' }} as is_recommended,
+        {{ (recommended.index(key) + 1) if key in recommended else 'cast(null as ' ~ dbt.type_int() ~ ')' }} as recommended_rank,
+        {{ sql_string_literal(used_in[key] | join(', ')) if key in used_in else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as used_in,
         {{ sql_string_literal(tojson(entry.definition.condition, sort_keys=true)) }} as definition,
         {{ sql_string_literal(compile_segment(key, registry)) }} as compiled_sql,
         {{ sql_string_literal(entry.model) }} as model_name
@@ -35,6 +39,8 @@ dynamic_segments as (
         cast(null as {{ dbt.type_string() }}) as status,
         cast(null as {{ dbt.type_string() }}) as owner,  -- noqa: RF04
         false as is_recommended,
+        cast(null as {{ dbt.type_int() }}) as recommended_rank,
+        cast(null as {{ dbt.type_string() }}) as used_in,
         cast(null as {{ dbt.type_string() }}) as definition,
         cast(null as {{ dbt.type_string() }}) as compiled_sql,
         cast(null as {{ dbt.type_string() }}) as model_name
@@ -51,6 +57,16 @@ frozen_lists as (
         'active' as status,
         cast(null as {{ dbt.type_string() }}) as owner,  -- noqa: RF04
         false as is_recommended,
+        cast(null as {{ dbt.type_int() }}) as recommended_rank,
+        {%- if used_in %}
+        case list_key
+            {%- for key, names in used_in.items() %}
+            when {{ sql_string_literal(key) }} then {{ sql_string_literal(names | join(', ')) }}
+            {%- endfor %}
+        end as used_in,
+        {%- else %}
+        cast(null as {{ dbt.type_string() }}) as used_in,
+        {%- endif %}
         {{ dbt.concat([
             sql_string_literal('{"effective_date": "'), 'cast(effective_date as ' ~ dbt.type_string() ~ ')',
             sql_string_literal('", "source_type": "'), 'source_type',

@@ -25,6 +25,8 @@ final as (
         catalog.status,
         catalog.owner,
         catalog.is_recommended,
+        catalog.recommended_rank,
+        catalog.used_in,
         catalog.definition,
         catalog.compiled_sql,
         catalog.model_name,
