@@ -18,6 +18,7 @@ from dagster_dbt import DbtCliResource  # noqa: E402
 
 from orchestration.dbt.assets import customer_segments_dbt  # noqa: E402
 from orchestration.dbt.project import dbt_project  # noqa: E402
+from orchestration.export_assets import segment_exports  # noqa: E402
 from orchestration.jobs import refresh_segments_job  # noqa: E402
 from orchestration.quality.checks import great_expectations_suites  # noqa: E402
 from orchestration.raw_assets import raw_load  # noqa: E402
@@ -27,7 +28,7 @@ from orchestration.static_list_assets import static_list_tables  # noqa: E402
 from orchestration.warehouse import WarehouseResource  # noqa: E402
 
 defs = dg.Definitions(
-    assets=[raw_load, customer_segments_dbt, *static_list_tables],
+    assets=[raw_load, customer_segments_dbt, segment_exports, *static_list_tables],
     asset_checks=[great_expectations_suites],
     jobs=[refresh_segments_job],
     schedules=[daily_refresh_schedule],

@@ -51,6 +51,7 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]
         "DUCKDB_PATH": str(workspace.database),
         "DAGSTER_HOME": str(root / "dagster_home"),
         "DBT_THREADS": "2",
+        "CUSTOMER_SEGMENTS_EXPORT_DIR": str(root / "exports"),
     })
     (root / "dagster_home").mkdir()
     # The project's instance configuration (telemetry, the one-writer pool), so the webserver test loads it.
@@ -119,6 +120,12 @@ def test_whole_asset_graph_materialises_with_checks_and_readable_metadata(backfi
     assert "opportunities" in metadata["opportunity_summary"]["summary"].value
     raw_rows = backfill.workspace.query("select raw_rows from marts.raw_row_counts where entity = 'contacts'").raw_rows.item()
     assert metadata["raw/contacts"]["dagster/row_count"].value == raw_rows
+    # the customers export of the partition: one file pair per active segment and its manifest
+    exported = json.loads((backfill.workspace.root / "exports" / PARTITIONS[-1] / "manifest.json").read_text())
+    active = backfill.workspace.query("select segment_key from marts.segments where status = 'active' order by 1").segment_key
+    assert [entry["segment_key"] for entry in exported["segments"]] == list(active)
+    assert exported["as_of_date"] == PARTITIONS[-1]
+    assert metadata["segment_exports"]["dagster/row_count"].value == sum(e["rows"] for e in exported["segments"])
 
 
 def test_backfill_of_three_partitions_equals_single_date_builds(

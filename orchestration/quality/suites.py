@@ -431,6 +431,7 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
                 """, zero("candidates_not_in_dim_contacts")),
         ]),
         *segment_suites(settings),
+        *segment_insight_suites(settings),
     ]
 
 
@@ -445,8 +446,16 @@ def segment_suites(settings: SuiteSettings) -> list[Suite]:
                 *in_set("segment_type", ["dynamic", "static"]), *in_set("status", ["active", "draft"]),
                 between("members", 0), as_of(settings),
             ]),
-            Frame("recommended", "select count(*) filter (where is_recommended) as recommended_segments from marts.segments",
-                  [between("recommended_segments", 0, 5)]),
+            Frame("recommended", """
+                select
+                    count(*) filter (where is_recommended) as recommended_segments,
+                    count(*) filter (where is_recommended <> (recommended_rank is not null)) as rank_flag_mismatches,
+                    count(*) filter (where recommended_rank not between 1 and 5) as ranks_outside_1_to_5,
+                    count(recommended_rank) - count(distinct recommended_rank) as repeated_ranks,
+                    coalesce(max(recommended_rank), 0) - count(recommended_rank) as gaps_in_ranks
+                from marts.segments
+                """, [between("recommended_segments", 0, 5),
+                      *zero("rank_flag_mismatches", "ranks_outside_1_to_5", "repeated_ranks", "gaps_in_ranks")]),
             Frame("members_match_segment_members", """
                 select count(*) as segments_with_other_member_counts from marts.segments
                 where members <> (select count(*) from marts.segment_members
@@ -525,5 +534,150 @@ def segment_suites(settings: SuiteSettings) -> list[Suite]:
                     (select count(*) from (select distinct contact_id, rule_key from marts.contact_tags_adhoc))
                         as distinct_adhoc_tags
                 """, [equal("contacts_tagged_by_runs", "adhoc_tags"), equal("adhoc_tags", "distinct_adhoc_tags")]),
+        ]),
+    ]
+
+
+# Each revenue tree identity holds within the rounding of its terms (README
+# "Segment insights"): money ratios are rounded to the cent, count ratios not.
+REVENUE_TREE_VIOLATIONS = {
+    "net_revenue_not_customers_times_revenue_per_customer":
+        "abs(net_revenue - customers * revenue_per_customer) > 0.005 * customers + 0.000001",
+    "revenue_per_customer_not_orders_per_customer_times_aov":
+        "abs(revenue_per_customer - orders_per_customer * average_order_value) > 0.005 * (1 + orders_per_customer) + 0.000001",
+    "aov_not_units_per_transaction_times_average_unit_revenue":
+        "abs(average_order_value - units_per_transaction * average_unit_revenue) "
+        "> 0.005 * (1 + units_per_transaction) + 0.000001",
+    "ratio_without_its_null_rule":
+        "(customers = 0) <> (revenue_per_customer is null) or (customers = 0) <> (orders_per_customer is null) "
+        "or (orders = 0) <> (average_order_value is null) or (units = 0) <> (average_unit_revenue is null)",
+}
+
+
+def segment_insight_suites(settings: SuiteSettings) -> list[Suite]:
+    """The segment summary and revenue tree, monthly revenue, breakdown, overlap and comparison."""
+    day = settings.as_of_literal
+    return [
+        Suite("segment_summary", [
+            Frame("rows", "select segment_key, segment_type, members, reachable_members, purchasers, active_customers, "
+                  "customers, net_revenue, window_revenue, cast(as_of_date as varchar) as as_of_date "
+                  "from marts.segment_summary", [
+                *key("segment_key"), *in_set("segment_type", ["dynamic", "static", "baseline"]),
+                between("members", 0), between("reachable_members", 0), between("purchasers", 0), between("net_revenue", 0),
+                equal("customers", "active_customers"), equal("net_revenue", "window_revenue"),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="members", column_B="purchasers", or_equal=True),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="purchasers", column_B="customers", or_equal=True),
+                as_of(settings),
+            ]),
+            Frame("revenue_tree", "select " + ", ".join(
+                f"count(*) filter (where {condition}) as {name}" for name, condition in REVENUE_TREE_VIOLATIONS.items()
+            ) + " from marts.segment_summary", zero(*REVENUE_TREE_VIOLATIONS)),
+            # The baseline and each segment, from the marts directly.
+            Frame("reconciles_with_the_marts", f"""
+                select
+                    (select count(*) from marts.segment_summary) - (select count(*) from marts.segments) as rows_beyond_catalog,
+                    (select count(*) from marts.segment_summary as s where s.members <>
+                        (select count(*) from marts.segment_members as m where m.segment_key = s.segment_key)
+                        and not s.is_baseline) as segments_with_other_member_counts,
+                    (select members from marts.segment_summary where is_baseline) as baseline_members,
+                    (select count(*) from marts.dim_contacts) as contacts,
+                    (select net_revenue from marts.segment_summary where is_baseline) as baseline_net_revenue,
+                    (select coalesce(sum(net_revenue), 0) from marts.fct_orders
+                     where is_valid_order and ordered_date between
+                        (select window_start_date from marts.segment_summary where is_baseline) and {day})
+                        as valid_revenue_in_window
+                """, [
+                between("rows_beyond_catalog", 1, 1), *zero("segments_with_other_member_counts"),
+                equal("baseline_members", "contacts"), equal("baseline_net_revenue", "valid_revenue_in_window"),
+            ]),
+        ]),
+        Suite("segment_revenue_monthly", [
+            Frame("rows", "select segment_key || '/' || cast(month_start_date as varchar) as segment_month, revenue, orders, "
+                  "buyers, cast(as_of_date as varchar) as as_of_date from marts.segment_revenue_monthly", [
+                *key("segment_month"), between("revenue", 0), between("orders", 0), between("buyers", 0), as_of(settings),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="orders", column_B="buyers", or_equal=True),
+            ]),
+            Frame("months_and_baseline", f"""
+                with baseline as (
+                    select month_start_date, revenue, orders from marts.segment_revenue_monthly
+                    where segment_key = 'all_contacts'
+                ),
+                orders as (
+                    select date_trunc('month', ordered_date) as month_start_date, sum(net_revenue) as revenue,
+                        count(*) as orders
+                    from marts.fct_orders where is_valid_order and ordered_date <= {day} group by 1
+                )
+                select
+                    (select count(distinct segment_key) from marts.segment_revenue_monthly)
+                        - (select count(*) from marts.segment_summary) as segments_missing_or_extra,
+                    (select count(*) from (select segment_key, count(*) as months from marts.segment_revenue_monthly
+                        group by 1 having count(*) <> (select count(*) from baseline))) as segments_with_other_months,
+                    (select count(*) from marts.segment_revenue_monthly where month_start_date > {day}
+                        or (not is_complete_month and month_start_date < date_trunc('month', {day})))
+                        as months_misplaced,
+                    (select count(*) from baseline left join orders using (month_start_date)
+                        where baseline.revenue <> coalesce(orders.revenue, 0) or baseline.orders <> coalesce(orders.orders, 0))
+                        as baseline_months_not_fct_orders
+                """, zero("segments_missing_or_extra", "segments_with_other_months", "months_misplaced",
+                          "baseline_months_not_fct_orders")),
+        ]),
+        Suite("segment_breakdown", [
+            Frame("rows", "select segment_key || '/' || attribute || '/' || attribute_value as breakdown_key, "
+                  "attribute, attribute_value, members, purchasers, revenue, pct_of_members, "
+                  "pct_of_purchasers, pct_of_revenue from marts.segment_breakdown", [
+                *key("breakdown_key"), *not_null("attribute", "attribute_value"), between("members", 1),
+                between("purchasers", 0),
+                between("revenue", 0), between("pct_of_members", 0, 100), between("pct_of_purchasers", 0, 100),
+                between("pct_of_revenue", 0, 100),
+            ]),
+            percentages_sum_to_100("segment_breakdown", "pct_of_members", "segment_key, attribute"),
+            percentages_sum_to_100("segment_breakdown", "pct_of_purchasers", "segment_key, attribute"),
+            percentages_sum_to_100("segment_breakdown", "pct_of_revenue", "segment_key, attribute"),
+            Frame("adds_up_to_the_summary", """
+                select count(*) as attributes_not_adding_up
+                from (
+                    select segment_key, attribute, sum(members) as members, sum(purchasers) as purchasers,
+                        sum(revenue) as revenue
+                    from marts.segment_breakdown group by 1, 2
+                ) as b
+                inner join marts.segment_summary as s using (segment_key)
+                where b.members <> s.members or b.purchasers <> s.customers or b.revenue <> s.net_revenue
+                """, zero("attributes_not_adding_up")),
+        ]),
+        Suite("segment_overlap", [
+            Frame("rows", "select members, other_members, members_in_both, pct_of_members_in_other, jaccard_index "
+                  "from marts.segment_overlap", [
+                between("members_in_both", 0), between("pct_of_members_in_other", 0, 100), between("jaccard_index", 0, 1),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="members", column_B="members_in_both", or_equal=True),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="other_members", column_B="members_in_both",
+                                                            or_equal=True),
+            ]),
+            Frame("pairs", """
+                select
+                    (select count(*) from marts.segment_overlap) as pairs,
+                    (select count(*) * count(*) from marts.segments) as segments_squared,
+                    (select count(*) from marts.segment_overlap where segment_key = other_segment_key
+                        and members_in_both <> members) as diagonal_not_members,
+                    (select count(*) from marts.segment_overlap as a inner join marts.segment_overlap as b
+                        on a.segment_key = b.other_segment_key and a.other_segment_key = b.segment_key
+                        where a.members_in_both <> b.members_in_both) as asymmetric_pairs
+                """, [equal("pairs", "segments_squared"), *zero("diagonal_not_members", "asymmetric_pairs")]),
+        ]),
+        Suite("segment_comparison", [
+            Frame("rows", "select compare_position, segment_key from marts.segment_comparison", [
+                *key("compare_position"), *key("segment_key"), between("compare_position", 1, 5),
+                gxe.ExpectTableRowCountToBeBetween(min_value=0, max_value=5),
+            ]),
+            Frame("matches_summary_and_overlap", """
+                select
+                    count(*) filter (where s.segment_key is null or c.members <> s.members or c.net_revenue <> s.net_revenue
+                        or c.revenue_per_customer is distinct from s.revenue_per_customer) as rows_not_the_summary,
+                    count(*) filter (where c.members_in_segment_1 is distinct from o.members_in_both)
+                        as overlaps_not_segment_overlap
+                from marts.segment_comparison as c
+                left join marts.segment_summary as s on c.segment_key = s.segment_key
+                left join marts.segment_comparison as first on first.compare_position = 1
+                left join marts.segment_overlap as o on o.segment_key = c.segment_key and o.other_segment_key = first.segment_key
+                """, zero("rows_not_the_summary", "overlaps_not_segment_overlap")),
         ]),
     ]

@@ -1,0 +1,79 @@
+"""The customers export as an asset: after the build of a partition, one CSV
+and one Parquet file per active segment and a manifest, in
+<export dir>/<as-of date>/ (orchestration/segment_export.py). The columns and
+email hashing are the run's configuration (Launchpad)."""
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+from orchestration.partitions import as_of_date_for_partition, daily_partitions
+from orchestration.segment_export import DEFAULT_COLUMNS, ExportError, default_export_dir, export_segments
+from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
+
+EXPORTS_GROUP = "exports"
+# What the export reads: the members and the marts its columns come from.
+EXPORT_INPUTS = ["segments", "segment_members", "dim_contacts", "rfm_scores", "erfm_scores", "engagement_status"]
+
+
+class SegmentExportConfig(dg.Config):
+    columns: list[str] = Field(
+        default_factory=list,
+        description=f"Columns of dim_contacts and the score marts; empty: {', '.join(DEFAULT_COLUMNS)} "
+        "(without the PII columns when hash_email is on).",
+    )
+    hash_email: bool = Field(default=False, description="Export email as email_sha256; no other PII may leave.")
+
+
+def manifest_table(manifest: dict) -> str:
+    lines = ["| segment | rows | csv sha256 | parquet sha256 |", "|---|---:|---|---|"]
+    for entry in manifest["segments"]:
+        files = entry["files"]
+        lines.append(
+            f"| {entry['segment_key']} | {entry['rows']:,} | {files.get('csv', {}).get('sha256', '')[:16]} "
+            f"| {files.get('parquet', {}).get('sha256', '')[:16]} |"
+        )
+    return "\n".join(lines)
+
+
+@dg.asset(
+    key=dg.AssetKey(["segment_exports"]),
+    group_name=EXPORTS_GROUP,
+    deps=[dg.AssetKey([name]) for name in EXPORT_INPUTS],
+    partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
+    kinds={"csv", "parquet"},
+    description="One CSV and one Parquet file per active segment (its members with the chosen columns, ordered by "
+    "contact_id) and manifest.json (rows, columns, as-of date, SHA-256 per file), in "
+    "$CUSTOMER_SEGMENTS_EXPORT_DIR/<as-of date>/. README \"Customers export\".",
+)
+def segment_exports(
+    context: dg.AssetExecutionContext, config: SegmentExportConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    as_of_date = as_of_date_for_partition(context.partition_key) if context.has_partition_key else None
+    out_dir = default_export_dir() / as_of_date if as_of_date else None
+    try:
+        manifest = export_segments(
+            warehouse.database,
+            out_dir=out_dir,
+            columns=config.columns or None,
+            hash_email=config.hash_email,
+            as_of_date=as_of_date,
+            log=context.log.info,
+        )
+    except ExportError as error:
+        raise dg.Failure(description=f"customers export: {error}") from error
+    except duckdb.IOException as error:
+        warehouse.raise_if_locked(context, str(error))
+        raise
+    return dg.MaterializeResult(
+        metadata={
+            "as_of_date": manifest["as_of_date"],
+            "directory": dg.MetadataValue.path(str(out_dir or default_export_dir() / manifest["as_of_date"])),
+            "segments": len(manifest["segments"]),
+            "columns": ", ".join(manifest["columns"]),
+            "hashed_email": manifest["hashed_email"],
+            "dagster/row_count": sum(entry["rows"] for entry in manifest["segments"]),
+            "files": dg.MetadataValue.md(manifest_table(manifest)),
+        }
+    )

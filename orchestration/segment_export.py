@@ -1,0 +1,285 @@
+"""Customers export: one CSV and one Parquet file per active segment, and a manifest.
+
+    python -m orchestration.segment_export
+    python -m orchestration.segment_export --columns contact_id,email,persona --segment cart_abandoners
+    python -m orchestration.segment_export --hash-email --out /tmp/ads
+
+Each file holds the segment's members as of the warehouse's as-of date
+(marts.segment_members), one row per contact ordered by contact_id, with the
+chosen columns of dim_contacts and the score marts (rfm_scores, erfm_scores,
+engagement_status), a header row in the CSV. manifest.json lists, per
+segment, the rows, the columns, the as-of date and each file's SHA-256.
+
+With --hash-email the email column leaves as email_sha256, the SHA-256 (hex)
+of the normalised address (trimmed, lower case), and no other PII column
+(those marked `pii: true` in the models' YAML) may be exported. A column that
+no mart has is an error naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from orchestration import warehouse
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Where columns come from, in the order a bare column name is looked up:
+# `persona` is rfm_scores.persona; `erfm_scores.persona` picks the other one.
+SOURCE_TABLES = ("dim_contacts", "rfm_scores", "erfm_scores", "engagement_status")
+DEFAULT_COLUMNS = (
+    "contact_id",
+    "email",
+    "first_name",
+    "last_name",
+    "country_code",
+    "subscription_status",
+    "persona",
+    "lifecycle_stage",
+    "engagement_level",
+    "engagement_status",
+)
+FORMATS = ("csv", "parquet")
+HASHED_EMAIL = "email_sha256"
+
+
+class ExportError(Exception):
+    """A bad column list, segment or warehouse, said in a sentence."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One exported column: where it comes from and what it is called."""
+
+    table: str
+    name: str
+    output_name: str
+    hashed: bool = False
+
+    def sql(self) -> str:
+        alias = f"{self.table}.{quote(self.name)}"
+        if self.hashed:
+            return f"sha256(lower(trim({alias}))) as {quote(self.output_name)}"
+        return f"{alias} as {quote(self.output_name)}"
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def default_export_dir() -> Path:
+    return Path(os.environ.get("CUSTOMER_SEGMENTS_EXPORT_DIR") or PROJECT_DIR / "exports")
+
+
+def pii_columns(project_dir: Path = PROJECT_DIR) -> dict[str, set[str]]:
+    """The columns of the source marts marked `pii: true` (column config.meta or
+    meta) in the models' YAML, per table."""
+    marked: dict[str, set[str]] = {table: set() for table in SOURCE_TABLES}
+    for path in sorted((project_dir / "models").rglob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for model in document.get("models") or []:
+            if model.get("name") not in marked:
+                continue
+            for column in model.get("columns") or []:
+                meta = {**(column.get("meta") or {}), **((column.get("config") or {}).get("meta") or {})}
+                if meta.get("pii") is True:
+                    marked[model["name"]].add(column["name"])
+    return marked
+
+
+def available_columns(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Each source mart's columns as the warehouse has them."""
+    rows = connection.execute(
+        "select table_name, column_name from information_schema.columns "
+        f"where table_schema = 'marts' and table_name in ({', '.join(literal(t) for t in SOURCE_TABLES)}) "
+        "order by table_name, ordinal_position"
+    ).fetchall()
+    columns: dict[str, list[str]] = {table: [] for table in SOURCE_TABLES}
+    for table, column in rows:
+        columns[table].append(column)
+    missing = [table for table, names in columns.items() if not names]
+    if missing:
+        raise ExportError(f"the warehouse has no marts.{', marts.'.join(missing)}; run `make run` (dbt build) first")
+    return columns
+
+
+def resolve_columns(
+    requested: list[str], available: dict[str, list[str]], pii: dict[str, set[str]], hash_email: bool
+) -> list[Column]:
+    """The requested names as columns: a bare name is the first source table's
+    that has it, `table.column` that table's. Unknown names, repeats and (with
+    hashing) PII other than the email stop the export, naming them."""
+    if not requested:
+        raise ExportError("the column list is empty")
+    columns: list[Column] = []
+    for name in requested:
+        table, _, column = name.rpartition(".")
+        candidates = [table] if table else [t for t in SOURCE_TABLES if column in available[t]]
+        if table and table not in available:
+            raise ExportError(f"unknown column '{name}': '{table}' is not one of {', '.join(SOURCE_TABLES)}")
+        if not candidates or column not in available[candidates[0]]:
+            known = ", ".join(sorted({c for names in available.values() for c in names}))
+            raise ExportError(f"unknown column '{name}'; columns of {', '.join(SOURCE_TABLES)}: {known}")
+        source = candidates[0]
+        hashed = hash_email and source == "dim_contacts" and column == "email"
+        columns.append(Column(source, column, HASHED_EMAIL if hashed else column, hashed))
+    names = [column.output_name for column in columns]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ExportError(f"column(s) {', '.join(repeated)} chosen twice; each output column needs its own name")
+    if hash_email:
+        leaking = [f"{c.table}.{c.name}" for c in columns if c.name in pii[c.table] and not c.hashed]
+        if leaking:
+            raise ExportError(
+                f"with --hash-email no PII other than the hashed email may leave: remove {', '.join(leaking)} "
+                "(marked pii: true in the models' YAML)"
+            )
+    return columns
+
+
+def default_columns(pii: dict[str, set[str]], hash_email: bool) -> list[str]:
+    """The default list; with hashing, without the PII columns (the email stays, hashed)."""
+    if not hash_email:
+        return list(DEFAULT_COLUMNS)
+    return [name for name in DEFAULT_COLUMNS if name == "email" or name not in pii["dim_contacts"]]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def members_query(columns: list[Column], segment_key: str) -> str:
+    joins = "\n".join(
+        f"left join marts.{table} as {table} on segment_members.contact_id = {table}.contact_id" for table in SOURCE_TABLES
+    )
+    return (
+        f"select {', '.join(column.sql() for column in columns)}\n"
+        f"from marts.segment_members as segment_members\n{joins}\n"
+        f"where segment_members.segment_key = {literal(segment_key)}\n"
+        "order by segment_members.contact_id"
+    )
+
+
+def export_segments(
+    database: Path,
+    out_dir: Path | None = None,
+    columns: list[str] | None = None,
+    segments: list[str] | None = None,
+    hash_email: bool = False,
+    formats: tuple[str, ...] = FORMATS,
+    as_of_date: str | None = None,
+    log: Any = print,
+) -> dict[str, Any]:
+    """Writes the files and manifest.json into `out_dir` (default
+    <export dir>/<as-of date>) and returns the manifest. With `as_of_date`,
+    the warehouse must hold that date."""
+    unknown_formats = sorted(set(formats) - set(FORMATS))
+    if unknown_formats or not formats:
+        raise ExportError(f"unknown format(s) {', '.join(unknown_formats) or '(none)'}; formats: {', '.join(FORMATS)}")
+    if not database.is_file():
+        raise ExportError(f"no warehouse at {database}; run `make run` first")
+    started = time.monotonic()
+    with duckdb.connect(str(database), read_only=True) as connection:
+        pii = pii_columns()
+        chosen = resolve_columns(columns or default_columns(pii, hash_email), available_columns(connection), pii, hash_email)
+        catalog = connection.execute(
+            "select segment_key, name, status, cast(as_of_date as varchar) from marts.segments order by segment_key"
+        ).fetchall()
+        held = connection.execute("select cast(max(as_of_date) as varchar) from marts.dim_contacts").fetchone()[0]
+        if held is None:
+            raise ExportError("marts.dim_contacts is empty; run `make run` (dbt build) first")
+        if as_of_date is not None and held != as_of_date:
+            raise ExportError(
+                f"the warehouse holds as-of date {held}, not {as_of_date}: build that date first "
+                f"(dbt build --vars '{{as_of_date: {as_of_date}}}')"
+            )
+        by_key = {row[0]: row for row in catalog}
+        if segments:
+            missing = [key for key in segments if key not in by_key]
+            if missing:
+                raise ExportError(f"unknown segment(s) {', '.join(missing)}; segments: {', '.join(by_key) or 'none'}")
+            selected = [by_key[key] for key in sorted(set(segments))]
+        else:
+            selected = [row for row in catalog if row[2] == "active"]
+        target = out_dir or default_export_dir() / held
+        target.mkdir(parents=True, exist_ok=True)
+        entries = []
+        for key, name, _, _ in selected:
+            query = members_query(chosen, key)
+            files: dict[str, Any] = {}
+            for kind in formats:
+                path = target / f"{key}.{kind}"
+                options = "(format csv, header true, delimiter ',')" if kind == "csv" else "(format parquet)"
+                connection.execute(f"copy ({query}) to {literal(str(path))} {options}")
+                files[kind] = {"file": path.name, "sha256": sha256_of(path), "bytes": path.stat().st_size}
+            rows = connection.execute(
+                f"select count(*) from marts.segment_members where segment_key = {literal(key)}"
+            ).fetchone()[0]
+            entries.append({
+                "segment_key": key,
+                "name": name,
+                "rows": rows,
+                "columns": [column.output_name for column in chosen],
+                "as_of_date": held,
+                "files": files,
+            })
+            log(f"segment {key}: {rows:,} row(s) -> {', '.join(f['file'] for f in files.values())}")
+    manifest = {
+        "as_of_date": held,
+        "hashed_email": hash_email,
+        "columns": [column.output_name for column in chosen],
+        "segments": entries,
+    }
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    total = sum(entry["rows"] for entry in entries)
+    log(
+        f"exported {len(entries)} segment(s), {total:,} row(s), {len(chosen)} column(s) as of {held} "
+        f"into {target} in {time.monotonic() - started:.1f} s (manifest.json)"
+    )
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.segment_export", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, help="directory for the files (default: $CUSTOMER_SEGMENTS_EXPORT_DIR or "
+                        "exports/, then the as-of date)")
+    parser.add_argument("--columns", help=f"comma-separated columns (default: {','.join(DEFAULT_COLUMNS)})")
+    parser.add_argument(
+        "--segment", action="append", dest="segments", help="a segment key (repeatable; default: every active segment)"
+    )
+    parser.add_argument("--hash-email", action="store_true", help="email leaves as email_sha256; no other PII may leave")
+    parser.add_argument("--format", default=",".join(FORMATS), help="csv, parquet or both (default: csv,parquet)")
+    arguments = parser.parse_args(argv)
+    warehouse.configure_environment()
+    columns = [name.strip() for name in arguments.columns.split(",") if name.strip()] if arguments.columns else None
+    formats = tuple(name.strip() for name in arguments.format.split(",") if name.strip())
+    try:
+        export_segments(warehouse.duckdb_path(), arguments.out, columns, arguments.segments, arguments.hash_email, formats)
+    except ExportError as error:
+        print(f"segment export: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
