@@ -1092,7 +1092,8 @@ def build_error(root: Path) -> str:
         ),
         (
             {f"seg_extra_{i}": segment_yaml("{tag: vip}", recommended=True) for i in range(2)},
-            "7 segments are recommended: cart_abandoners, extra_0, extra_1, most_engaged_champions_openers",
+            "7 segments are recommended: win_back_big_spenders, sofa_without_coffee_table, seasonal_allergy_buyers, "
+            "cart_abandoners, most_engaged_champions_openers, extra_0, extra_1; at most five may be recommended",
         ),
         (
             {"seg_bad_field": segment_yaml("{all: [{tag: vip}, {field: totl_spent, op: gt, value: 1}]}")},

@@ -7,6 +7,10 @@ not change."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,12 +22,14 @@ import pytest
 import yaml
 
 from tests_py.conftest import PROJECT_DIR, Workspace
+from tests_py.insights_reference import Marts, breakdown, overlap, revenue_monthly, summary
 from tests_py.segment_harness import FIELD_TYPES
 from tests_py.segment_reference import Evaluator, SegmentData
 
 AS_OF = dt.date(2026, 11, 20)
 NEXT = dt.date(2026, 11, 21)
 END = "2026-11-21"
+INSIGHT_MARTS = ["segment_summary", "segment_revenue_monthly", "segment_breakdown", "segment_overlap", "segment_comparison"]
 SEGMENT_KEYS = [
     "cart_abandoners",
     "engaged_non_customer_product_viewers",
@@ -117,8 +123,31 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "events": workspace.query(
             "select contact_id, occurred_date, url, duration_seconds from intermediate.int_contact_page_visits"
         ),
+        "insights": {mart: exact_query(workspace, f"select * from marts.{mart}") for mart in INSIGHT_MARTS},
+        "marts": Marts(
+            as_of=AS_OF,
+            contacts=exact_query(workspace, "select * from marts.dim_contacts"),
+            orders=exact_query(workspace, "select * from marts.fct_orders"),
+            lines=exact_query(workspace, "select * from marts.fct_order_lines"),
+            products=exact_query(workspace, "select * from marts.dim_products"),
+            members=exact_query(workspace, "select * from marts.segment_members"),
+            catalog=exact_query(workspace, "select * from marts.segments"),
+            erfm=exact_query(workspace, "select * from marts.erfm_scores"),
+        ),
     }
     return {"workspace": workspace, "viewer": viewer, "near_miss": near_miss, "first": snapshot}
+
+
+def exact_query(workspace: Workspace, sql: str) -> pd.DataFrame:
+    """Rows as Python values (Decimal for decimals, None for nulls), not pandas' floats."""
+    with duckdb.connect(str(workspace.database), read_only=True) as connection:
+        cursor = connection.execute(sql)
+        names = [column[0] for column in cursor.description]
+        frame = pd.DataFrame(cursor.fetchall(), columns=names, dtype=object)
+    for column in ("is_valid_order", "is_subscribed", "has_email"):
+        if column in frame:
+            frame[column] = frame[column].astype(bool)
+    return frame
 
 
 def read_inputs(workspace: Workspace) -> SegmentData:
@@ -358,3 +387,169 @@ def test_a_build_before_a_list_existed_does_not_see_it(built: dict[str, Any], tm
     assert workspace.query("select count(*) as n from static_lists.static_lists")["n"][0] == 2
     keys = set(copy.query("select segment_key from marts.segments")["segment_key"])
     assert "sofa_frozen" not in keys and "fair_visitors" not in keys
+
+
+def is_null(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def assert_agrees(found: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Same rows (index) and, per column, equal values: exactly for counts,
+    money and text, to 1e-9 relative for percentages and count ratios."""
+    found = found.sort_index()
+    assert list(found.index) == list(expected.index)
+    for column in expected.columns:
+        for index, value, wanted in zip(found.index, found[column], expected[column], strict=True):
+            where = f"{column} at {index}: {value!r} != {wanted!r}"
+            if is_null(wanted):
+                assert is_null(value), where
+            elif isinstance(wanted, float):
+                assert value == pytest.approx(wanted, rel=1e-9, abs=1e-12), where
+            else:
+                assert value == wanted, where
+
+
+def test_segment_summary_matches_an_independent_computation(built: dict[str, Any]) -> None:
+    found = built["first"]["insights"]["segment_summary"].set_index("segment_key")
+    expected = summary(built["first"]["marts"])
+    assert_agrees(found, expected)
+    # the data exercise the tree: buyers, several orders per buyer, and an empty-ish segment
+    assert expected.loc["all_contacts", "customers"] > 100 and expected["orders"].max() > expected["customers"].max()
+    assert set(found["segment_type"]) == {"dynamic", "baseline"} and found["is_baseline"].sum() == 1
+
+
+def test_segment_revenue_monthly_matches_an_independent_computation(built: dict[str, Any]) -> None:
+    found = built["first"]["insights"]["segment_revenue_monthly"]
+    found["month_start_date"] = pd.to_datetime(found["month_start_date"]).dt.date
+    expected = revenue_monthly(built["first"]["marts"])
+    assert_agrees(found.set_index(["segment_key", "month_start_date"]), expected)
+    assert len(expected) == 24 * (len(SEGMENT_KEYS) + 1)
+    assert found[found["month_start_date"] == AS_OF.replace(day=1)]["is_complete_month"].eq(False).all()
+
+
+def test_segment_breakdown_matches_an_independent_computation(built: dict[str, Any]) -> None:
+    found = built["first"]["insights"]["segment_breakdown"].set_index(["segment_key", "attribute", "attribute_value"])
+    expected = breakdown(built["first"]["marts"])
+    assert_agrees(found, expected)
+    assert "Unknown" in set(expected.index.get_level_values("attribute_value"))
+    # each segment's percentages sum to 100 per attribute
+    sums = found.groupby(level=["segment_key", "attribute"])[["pct_of_members"]].sum()
+    assert (sums["pct_of_members"] - 100).abs().max() < 1e-9
+
+
+def test_segment_overlap_matches_an_independent_computation(built: dict[str, Any]) -> None:
+    found = built["first"]["insights"]["segment_overlap"].set_index(["segment_key", "other_segment_key"])
+    expected = overlap(built["first"]["marts"])
+    assert_agrees(found, expected)
+    assert len(expected) == len(SEGMENT_KEYS) ** 2
+    assert (expected["members_in_both"][expected.index.get_level_values(0) != expected.index.get_level_values(1)] > 0).any()
+
+
+def test_comparison_shows_the_recommended_segments_in_their_order(built: dict[str, Any]) -> None:
+    """compare_segments is empty by default: the recommended segments, by their position."""
+    definitions = shipped_segments()
+    ranked = sorted((d["recommended"], key) for key, d in definitions.items() if d.get("recommended") not in (None, False))
+    comparison = built["first"]["insights"]["segment_comparison"].sort_values("compare_position")
+    assert list(comparison["segment_key"]) == [key for _, key in ranked]
+    catalog = built["first"]["marts"].catalog.dropna(subset=["recommended_rank"]).sort_values("recommended_rank")
+    assert list(catalog["segment_key"]) == [key for _, key in ranked]
+    summary_rows = built["first"]["insights"]["segment_summary"].set_index("segment_key")
+    pairs = overlap(built["first"]["marts"])
+    for row in comparison.itertuples():
+        assert row.net_revenue == summary_rows.loc[row.segment_key, "net_revenue"]
+        for position, other in enumerate(comparison["segment_key"], start=1):
+            assert getattr(row, f"members_in_segment_{position}") == pairs.loc[(row.segment_key, other), "members_in_both"]
+        assert is_null(row.members_in_segment_5) == (len(comparison) < 5)
+
+
+def test_catalog_says_where_each_segment_is_used(built: dict[str, Any]) -> None:
+    catalog = built["first"]["marts"].catalog.set_index("segment_key")
+    assert catalog.loc["win_back_big_spenders", "used_in"] == "win_back_email_campaign"
+    assert catalog.loc["cart_abandoners", "used_in"] == "ad_platform_audience_sync"
+    assert is_null(catalog.loc["sunset_subscribed_non_engaged", "used_in"])
+
+
+def test_summary_sql_operation_prints_the_sql_of_a_row(built: dict[str, Any]) -> None:
+    """`dbt run-operation segment_summary_sql` prints SQL that, run on its own, gives the mart's row."""
+    workspace: Workspace = built["workspace"]
+    held = str(workspace.query("select max(as_of_date) as d from marts.dim_contacts").d[0].date())
+    for key in ("cart_abandoners", "all_contacts"):
+        result = workspace.dbt(
+            "run-operation", "segment_summary_sql", "--args", json.dumps({"segment_key": key}), vars={"as_of_date": held}
+        )
+        assert result.ok, result.output[-3000:]
+        sql = result.output.split("-- segment_summary_sql begin", 1)[1].split("-- segment_summary_sql end", 1)[0]
+        sql = "\n".join(line.split(" ", 1)[1] if re.match(r"^\d\d:\d\d:\d\d ", line) else line for line in sql.splitlines())
+        row = exact_query(workspace, sql)
+        mart = exact_query(workspace, f"select * from marts.segment_summary where segment_key = '{key}'")
+        pd.testing.assert_frame_equal(row, mart)
+    unknown = workspace.dbt("run-operation", "segment_summary_sql", "--args", "{segment_key: nope}", vars={"as_of_date": held})
+    assert not unknown.ok and "unknown segment 'nope'; segments: all_contacts, cart_abandoners" in unknown.output
+    other_day = workspace.dbt(
+        "run-operation", "segment_summary_sql", "--args", "{segment_key: cart_abandoners}", vars={"as_of_date": "2026-01-01"}
+    )
+    assert not other_day.ok and f"the marts hold as-of date {held}, not 2026-01-01" in other_day.output
+
+
+def test_customers_export_files_read_back(built: dict[str, Any], tmp_path: Path) -> None:
+    workspace: Workspace = built["workspace"]
+
+    def export(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "orchestration.segment_export", *args],
+            cwd=PROJECT_DIR, env=workspace.env(), capture_output=True, text=True, check=False,
+        )
+
+    columns = ["contact_id", "email", "country_code", "persona", "erfm_scores.persona", "engagement_score"]
+    twice = export("--out", str(tmp_path / "twice"), "--columns", ",".join(columns))
+    assert twice.returncode == 2 and "column(s) persona chosen twice" in twice.stderr
+    columns[4] = "opportunity_group"
+    plain = export("--out", str(tmp_path / "plain"), "--columns", ",".join(columns))
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    manifest = json.loads((tmp_path / "plain" / "manifest.json").read_text())
+    catalog = workspace.query("select segment_key, status from marts.segments order by segment_key")
+    members = workspace.query("select segment_key, contact_id from marts.segment_members")
+    contacts = workspace.query("select contact_id, email, country_code from marts.dim_contacts").set_index("contact_id")
+    held = str(workspace.query("select max(as_of_date) as d from marts.dim_contacts").d[0].date())
+    assert [e["segment_key"] for e in manifest["segments"]] == list(catalog.query("status == 'active'").segment_key)
+    assert manifest["as_of_date"] == held and manifest["columns"] == columns and manifest["hashed_email"] is False
+    for entry in manifest["segments"]:
+        expected_ids = sorted(members.query("segment_key == @entry['segment_key']").contact_id)
+        assert entry["rows"] == len(expected_ids) and entry["as_of_date"] == held
+        csv_path = tmp_path / "plain" / entry["files"]["csv"]["file"]
+        parquet_path = tmp_path / "plain" / entry["files"]["parquet"]["file"]
+        for path, kind in ((csv_path, "csv"), (parquet_path, "parquet")):
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["files"][kind]["sha256"]
+        assert csv_path.read_text().splitlines()[0] == ",".join(columns)
+        from_csv = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+        from_parquet = pd.read_parquet(parquet_path)
+        assert list(from_csv.columns) == columns and list(from_parquet.columns) == columns
+        # one row per member, ordered by contact_id, the same in both files
+        assert list(from_csv.contact_id) == expected_ids == list(from_parquet.contact_id)
+        for row in from_parquet.head(50).itertuples():
+            wanted = contacts.loc[row.contact_id, "email"]
+            assert (None if pd.isna(row.email) else row.email) == (None if pd.isna(wanted) else wanted)
+        assert list(from_csv.email) == [("" if pd.isna(email) else email) for email in from_parquet.email]
+    # a rerun writes the same bytes
+    again = export("--out", str(tmp_path / "again"), "--columns", ",".join(columns))
+    assert again.returncode == 0
+    assert json.loads((tmp_path / "again" / "manifest.json").read_text()) == manifest
+
+    # hashing: email leaves as the SHA-256 of the normalised address, no other PII may leave
+    hashed = export("--out", str(tmp_path / "hashed"), "--hash-email", "--segment", "sofa_without_coffee_table")
+    assert hashed.returncode == 0, hashed.stdout + hashed.stderr
+    entry = json.loads((tmp_path / "hashed" / "manifest.json").read_text())["segments"][0]
+    assert "email_sha256" in entry["columns"] and not {"email", "first_name", "last_name", "city"} & set(entry["columns"])
+    frame = pd.read_parquet(tmp_path / "hashed" / "sofa_without_coffee_table.parquet")
+    with_email = frame[frame.email_sha256.notna()]
+    assert len(with_email) > 10
+    for row in with_email.itertuples():
+        address = contacts.loc[row.contact_id, "email"]
+        assert row.email_sha256 == hashlib.sha256(address.strip().lower().encode()).hexdigest()
+    assert frame[frame.email_sha256.isna()].contact_id.map(lambda c: pd.isna(contacts.loc[c, "email"])).all()
+    leaking = export("--out", str(tmp_path / "leak"), "--hash-email", "--columns", "contact_id,email,last_name")
+    assert leaking.returncode == 2
+    assert "no PII other than the hashed email may leave: remove dim_contacts.last_name" in leaking.stderr
+    unknown = export("--out", str(tmp_path / "unknown"), "--columns", "contact_id,shoe_size")
+    assert unknown.returncode == 2 and "unknown column 'shoe_size'" in unknown.stderr
+    assert not any((tmp_path / name).exists() for name in ("twice", "leak", "unknown"))

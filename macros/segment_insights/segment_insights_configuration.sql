@@ -9,11 +9,15 @@
     {{- return('all_contacts') -}}
 {%- endmacro %}
 
+{#- Each value below is checked when the build runs (check_configuration(),
+    in the on-run-start hook); while parsing, a placeholder stands in, so a
+    bad var is reported by the hook, naming it, not as a parse error. -#}
+
 {#- Days of the insights window: active customers, window revenue, the
     revenue tree and the breakdown count the valid orders of the as-of date
     and the N - 1 days before it. -#}
 {% macro segment_insights_window_days() -%}
-    {{- return(days_var('segment_insights_window_days')) -}}
+    {{- return(days_var('segment_insights_window_days') if execute else 1) -}}
 {%- endmacro %}
 
 {#- The first day of the insights window, as a SQL date. -#}
@@ -24,6 +28,9 @@
 {#- Calendar months in segment_revenue_monthly: the as-of date's month and
     the N - 1 months before it. -#}
 {% macro segment_revenue_months() -%}
+    {%- if not execute -%}
+        {{- return(1) -}}
+    {%- endif -%}
     {%- set value = var_text('segment_revenue_months') -%}
     {%- if not modules.re.match('^[0-9]+$', value) or (value | int) < 1 or (value | int) > 120 -%}
         {{ exceptions.raise_compiler_error("var segment_revenue_months: '" ~ value ~ "' must be a whole number of months from 1 to 120") }}
@@ -34,6 +41,9 @@
 {#- The ages at which an age band starts, rising: [18, 25, 35] gives
     "under 18", "18-24", "25-34", "35+". -#}
 {% macro age_band_edges() -%}
+    {%- if not execute -%}
+        {{- return([1]) -}}
+    {%- endif -%}
     {%- set edges = var('age_band_edges') -%}
     {%- set problem = "var age_band_edges: '" ~ edges ~ "' must be a list of whole-number ages, rising, from 1 to 150 (e.g. [18, 25, 35, 45, 55, 65])" -%}
     {%- if edges is string or edges is not iterable or edges is mapping or edges | length == 0 -%}
@@ -85,6 +95,9 @@
 
 {#- The attributes of var segment_breakdown_attributes, checked. -#}
 {% macro segment_breakdown_attributes() -%}
+    {%- if not execute -%}
+        {{- return(['country']) -}}
+    {%- endif -%}
     {%- set chosen = var('segment_breakdown_attributes') -%}
     {%- set choices = segment_breakdown_attribute_choices() -%}
     {%- if chosen is string or chosen is not iterable or chosen is mapping or chosen | length == 0 -%}

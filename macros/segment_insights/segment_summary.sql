@@ -121,10 +121,11 @@ final as (
 select * from final
 {%- endmacro %}
 
-{#- dbt run-operation segment_summary_sql --args '{segment_key: KEY}': logs
-    the SQL that computes KEY's row of segment_summary (every statistic, from
-    the marts), to read or to run in any SQL client. all_contacts is the
-    baseline. -#}
+{#- dbt run-operation segment_summary_sql --args '{segment_key: KEY}'
+    --vars '{as_of_date: D}': logs the SQL that computes KEY's row of
+    segment_summary as of D (every statistic, from the marts), to read or to
+    run in any SQL client. all_contacts is the baseline. D must be the date
+    the marts were built for. -#}
 {% macro segment_summary_sql(segment_key) %}
     {%- if segment_key is not string or segment_key == '' -%}
         {{ exceptions.raise_compiler_error("segment_summary_sql: give segment_key, e.g. --args '{segment_key: win_back_big_spenders}'") }}
@@ -134,6 +135,10 @@ select * from final
     {%- do known.extend(run_query('select list_key from ' ~ static_list_relation('static_lists') ~ ' order by list_key').columns[0].values() | list) -%}
     {%- if segment_key not in known -%}
         {{ exceptions.raise_compiler_error("segment_summary_sql: unknown segment '" ~ segment_key ~ "'; segments: " ~ (known | join(', '))) }}
+    {%- endif -%}
+    {%- set held = run_query('select cast(max(as_of_date) as ' ~ dbt.type_string() ~ ') from ' ~ ref('dim_contacts')).columns[0].values()[0] -%}
+    {%- if held is not none and held != as_of_date_string() -%}
+        {{ exceptions.raise_compiler_error("segment_summary_sql: the marts hold as-of date " ~ held ~ ", not " ~ as_of_date_string() ~ "; run it with --vars '{as_of_date: " ~ held ~ "}'") }}
     {%- endif -%}
     {{ log('-- segment_summary_sql begin\n' ~ segment_summary_query(segment_key) ~ '\n-- segment_summary_sql end', info=True) }}
 {% endmacro %}
