@@ -33,7 +33,7 @@ DBT_VARS := $(if $(strip $(AS_OF_DATE)),--vars '{as_of_date: "$(strip $(AS_OF_DA
 # Size of the sample data `make run` generates when RAW_DATA_DIR has none.
 SAMPLE_ARGS ?= --contacts 10000 --orders 60000 --events 400000
 
-.PHONY: help install data build run summary validate manifest dagster backfill test test-python test-build lint lint-sql lint-python load docs benchmark lock clean
+.PHONY: help install data build run summary validate export manifest dagster backfill test test-python test-build lint lint-sql lint-python load docs benchmark lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ run: install data build summary ## Install, generate sample data if none, build,
 
 validate: install ## Great Expectations suites on every mart of DUCKDB_PATH; writes Data Docs beside it
 	$(BIN)/python -m orchestration.quality.validate
+
+export: install ## Customers export of every active segment (CSV, Parquet, manifest) into exports/<as-of date>/; ARGS="--hash-email" etc.
+	$(BIN)/python -m orchestration.segment_export $(ARGS)
 
 manifest: install ## dbt parse: the manifest Dagster loads the assets from
 	$(BIN)/dbt parse --quiet
@@ -109,8 +112,8 @@ lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (db
 
 lint: lint-python lint-sql ## All linters
 
-benchmark: install ## Generate, build and refresh a day at a stated scale: make benchmark SCALE=large (see BENCHMARKS.md)
-	$(BIN)/python -m orchestration.benchmark --scale $(or $(SCALE),small) --steps generate,build,refresh
+benchmark: install ## Generate, build, refresh a day and export at a stated scale: make benchmark SCALE=large (see BENCHMARKS.md)
+	$(BIN)/python -m orchestration.benchmark --scale $(or $(SCALE),small) --steps generate,build,refresh,export
 
 lock: ## Re-resolve requirements.lock from pyproject.toml in a clean venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -1,6 +1,7 @@
 """Benchmarks at stated scales: generate the sample data, `dbt build` it, then
 measure a daily refresh (the next day's events arrive and the as-of date moves
-on by one day; the event models validate only the new and affected days).
+on by one day; the event models validate only the new and affected days) and
+the customers export of every active segment (CSV and Parquet).
 
 Each step runs as its own process; the wall time and the peak resident memory
 of that process tree are measured and written to
@@ -90,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.benchmark", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small", help="data size (default: small)")
     parser.add_argument(
-        "--steps", default="generate,build", help="comma-separated: generate, build, refresh (default: generate,build)"
+        "--steps",
+        default="generate,build",
+        help="comma-separated: generate, build, refresh, export (default: generate,build)",
     )
     parser.add_argument(
         "--work-dir",
@@ -107,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.events is not None:
         scale["events"] = args.events
     steps = [step.strip() for step in args.steps.split(",") if step.strip()]
-    unknown = set(steps) - {"generate", "build", "refresh"}
+    unknown = set(steps) - {"generate", "build", "refresh", "export"}
     if unknown:
-        parser.error(f"unknown steps {sorted(unknown)}; choose from generate, build, refresh")
+        parser.error(f"unknown steps {sorted(unknown)}; choose from generate, build, refresh, export")
     work = args.work_dir / args.scale
     raw = work / "raw"
     database = work / "warehouse.duckdb"
@@ -188,6 +191,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         results["refresh_as_of_date"] = next_day
         results["refresh_model_seconds"] = model_seconds(work / "target" / "run_results.json")
+    if "export" in steps:
+        if not database.exists():
+            parser.error("the export step needs a built warehouse: run the build step first")
+        exports = work / "exports"
+        results["export"] = measured(
+            [sys.executable, "-m", "orchestration.segment_export", "--out", str(exports)], env
+        )
+        manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
+        results["export_rows"] = sum(entry["rows"] for entry in manifest["segments"])
+        results["export_bytes"] = sum(path.stat().st_size for path in exports.glob("*.*"))
     results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))
     generate = results.get("generate", {})

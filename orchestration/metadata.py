@@ -26,6 +26,12 @@ _TABLES: dict[str, str] = {
     "erfm_scores": "select coalesce(opportunity_group, 'Non-engaged') as opportunity_group, count(*) as contacts "
     "from marts.erfm_scores group by all order by contacts desc",
     "rfm_scores": "select persona, count(*) as customers from marts.rfm_scores group by all order by customers desc",
+    "segments": "select segment_key, segment_type, status, recommended_rank, members, used_in "
+    "from marts.segments order by recommended_rank nulls last, segment_key",
+    "segment_summary": "select segment_key, members, reachable_members, active_customers, net_revenue, revenue_per_customer, "
+    "average_order_value from marts.segment_summary order by is_baseline desc, segment_key",
+    "segment_comparison": "select compare_position, segment_key, members, active_customers, net_revenue, revenue_per_customer, "
+    "average_order_value from marts.segment_comparison order by compare_position",
 }
 _HISTORY = {"rfm_scores_history", "erfm_scores_history"}
 

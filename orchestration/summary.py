@@ -1,5 +1,6 @@
 """Print what a build produced: rows per mart, rows rejected per reason, the
-RFM persona dashboard and the engagement overview."""
+RFM persona dashboard, the engagement overview, segment sizes and the
+segment insights (members, buyers and revenue of each segment)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,28 @@ def summarise(database: Path) -> str:
         if ("segments",) in marts and ("segment_sizes_history",) in marts:
             lines.append("")
             lines.extend(segment_overview(connection))
+        if ("segment_summary",) in marts:
+            lines.append("")
+            lines.extend(segment_insights(connection))
     return "\n".join(lines)
+
+
+def segment_insights(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = connection.execute(
+        "select segment_key, members, reachable_members, active_customers, net_revenue, revenue_per_customer, "
+        "average_order_value, window_days from marts.segment_summary order by is_baseline desc, segment_key"
+    ).fetchall()
+    days = rows[0][-1] if rows else "?"
+    lines = [f"Segment insights, last {days} days (see marts.segment_summary, segment_breakdown, segment_comparison)"]
+    lines.append(
+        f"  {'segment':<38} {'members':>9} {'reachable':>9} {'buyers':>7} {'revenue':>14} {'per buyer':>10} {'AOV':>8}"
+    )
+    for key, members, reachable, buyers, revenue, per_buyer, aov, _ in rows:
+        lines.append(
+            f"  {key:<38} {members:>9,} {reachable:>9,} {buyers:>7,} {revenue:>14,.2f} "
+            f"{'-' if per_buyer is None else f'{per_buyer:,.2f}':>10} {'-' if aov is None else f'{aov:,.2f}':>8}"
+        )
+    return lines
 
 
 def segment_overview(connection: duckdb.DuckDBPyConnection) -> list[str]:

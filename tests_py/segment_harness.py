@@ -204,6 +204,20 @@ class SegmentCompiler:
         raise CompileError(f"{result.exception}\n{text}")
 
 
+    def operation(
+        self, macro: str, arguments: Mapping[str, Any], variables: Mapping[str, Any] | None = None
+    ) -> tuple[bool, str]:
+        """Any macro as a run-operation on the parsed manifest: whether it
+        succeeded, and dbt's error and log text."""
+        self.messages = []
+        command = ["run-operation", macro, "--args", json.dumps(arguments), *self.common]
+        if variables:
+            command += ["--vars", json.dumps(variables)]
+        with self.environ():
+            result = self.runner.invoke(command)
+        return result.success, f"{result.exception}\n" + "\n".join(self.messages)
+
+
 def database_name(compiler: SegmentCompiler) -> str:
     return compiler.database.stem
 

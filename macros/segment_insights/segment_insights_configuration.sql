@@ -46,11 +46,11 @@
     {%- endif -%}
     {%- set edges = var('age_band_edges') -%}
     {%- set problem = "var age_band_edges: '" ~ edges ~ "' must be a list of whole-number ages, rising, from 1 to 150 (e.g. [18, 25, 35, 45, 55, 65])" -%}
-    {%- if edges is string or edges is not iterable or edges is mapping or edges | length == 0 -%}
+    {%- if not segment_is_list(edges) or edges | length == 0 -%}
         {{ exceptions.raise_compiler_error(problem) }}
     {%- endif -%}
     {%- for edge in edges -%}
-        {%- if edge is not number or edge is sameas true or edge is sameas false or edge != edge | int or edge < 1 or edge > 150 -%}
+        {%- if not segment_is_whole(edge) or edge < 1 or edge > 150 -%}
             {{ exceptions.raise_compiler_error(problem) }}
         {%- endif -%}
         {%- if not loop.first and edge <= edges[loop.index0 - 1] -%}
@@ -100,7 +100,7 @@
     {%- endif -%}
     {%- set chosen = var('segment_breakdown_attributes') -%}
     {%- set choices = segment_breakdown_attribute_choices() -%}
-    {%- if chosen is string or chosen is not iterable or chosen is mapping or chosen | length == 0 -%}
+    {%- if not segment_is_list(chosen) or chosen | length == 0 -%}
         {{ exceptions.raise_compiler_error("var segment_breakdown_attributes: '" ~ chosen ~ "' must be a non-empty list of attributes; attributes: " ~ (choices.keys() | list | join(', '))) }}
     {%- endif -%}
     {%- for attribute in chosen -%}
@@ -120,10 +120,10 @@
     check_segment_insights_references() (static lists need the warehouse). -#}
 {% macro compare_segment_keys() -%}
     {%- set chosen = var('compare_segments') -%}
-    {%- if chosen is none or chosen == '' or (chosen is iterable and chosen is not string and chosen is not mapping and chosen | length == 0) -%}
+    {%- if chosen is none or chosen == '' or (segment_is_list(chosen) and chosen | length == 0) -%}
         {{- return(recommended_segment_keys(segment_registry())) -}}
     {%- endif -%}
-    {%- if chosen is string or chosen is not iterable or chosen is mapping -%}
+    {%- if not segment_is_list(chosen) -%}
         {{ exceptions.raise_compiler_error("var compare_segments: '" ~ chosen ~ "' must be a list of segment keys (e.g. [win_back_big_spenders, cart_abandoners])") }}
     {%- endif -%}
     {%- if chosen | length > 5 -%}
@@ -148,7 +148,7 @@
     {%- if execute -%}
         {%- for exposure in graph.exposures.values() | sort(attribute='name') -%}
             {%- set keys = exposure.meta.segments if exposure.meta.segments is defined else [] -%}
-            {%- if keys is string or keys is not iterable or keys is mapping -%}
+            {%- if not segment_is_list(keys) -%}
                 {{ exceptions.raise_compiler_error("exposure '" ~ exposure.name ~ "' (" ~ exposure.original_file_path ~ "): meta.segments must be a list of segment keys") }}
             {%- endif -%}
             {%- for key in keys -%}

@@ -13,40 +13,13 @@ segments as (
     {{ only }}
 ),
 
-members as (
-    select * from {{ ref('int_segment_insight_members') }}
+member_facts as (
+    select * from {{ ref('int_segment_member_facts') }}
     {{ only }}
 ),
 
-contacts as (
-    select * from {{ ref('dim_contacts') }}
-),
-
-purchases as (
-    select * from {{ ref('int_contacts_insight_purchases') }}
-),
-
 all_contacts as (
-    select count(*) as contacts from contacts
-),
-
--- One row per segment and member with what the statistics sum. A member
--- without a valid order has no purchases row: zero orders and revenue.
-member_facts as (
-    select
-        members.segment_key,
-        members.contact_id,
-        contacts.is_subscribed and contacts.has_email as is_reachable,
-        contacts.is_customer,
-        coalesce(purchases.lifetime_revenue, 0) as lifetime_revenue,
-        coalesce(purchases.window_orders, 0) as window_orders,
-        coalesce(purchases.window_revenue, 0) as window_revenue,
-        coalesce(purchases.window_units, 0) as window_units
-    from members
-    inner join contacts
-        on members.contact_id = contacts.contact_id
-    left join purchases
-        on members.contact_id = purchases.contact_id
+    select count(*) as contacts from {{ ref('dim_contacts') }}
 ),
 
 by_segment as (

@@ -57,7 +57,7 @@
     {%- endif -%}
     {%- set recommended = definition.recommended if definition.recommended is defined else false -%}
     {%- if recommended is not sameas true and recommended is not sameas false
-        and not (recommended is number and recommended == recommended | int and recommended >= 1 and recommended <= 5) -%}
+        and not (segment_is_whole(recommended) and recommended >= 1 and recommended <= 5) -%}
         {{ segment_error(context, 'recommended', "'" ~ recommended ~ "' must be true, false or a position from 1 to 5") }}
     {%- endif -%}
     {%- if definition.condition is not defined or definition.condition is none -%}
@@ -90,7 +90,7 @@
         {%- set value = entry.definition.recommended if entry.definition.recommended is defined else false -%}
         {%- if value is sameas true -%}
             {%- do unnumbered.append(key) -%}
-        {%- elif value is number and value is not sameas false -%}
+        {%- elif segment_is_number(value) -%}
             {%- for other in numbered if other.position == value -%}
                 {{ exceptions.raise_compiler_error("segments '" ~ other.key ~ "' and '" ~ key ~ "' are both recommended at position " ~ value ~ "; each position 1 to 5 holds one segment") }}
             {%- endfor -%}

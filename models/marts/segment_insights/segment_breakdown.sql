@@ -1,15 +1,11 @@
 with
 
-members as (
-    select * from {{ ref('int_segment_insight_members') }}
+member_facts as (
+    select * from {{ ref('int_segment_member_facts') }}
 ),
 
-attributes as (
+contact_attributes as (
     select * from {{ ref('int_contact_insight_attributes') }}
-),
-
-purchases as (
-    select * from {{ ref('int_contacts_insight_purchases') }}
 ),
 
 -- One row per segment, member and configured attribute (var
@@ -18,16 +14,14 @@ purchases as (
 member_values as (
     {%- for attribute in segment_breakdown_attributes() %}
     select
-        members.segment_key,
-        {{ sql_string_literal(attribute) }} as attribute,
-        attributes.{{ attribute }} as attribute_value,
-        coalesce(purchases.window_orders, 0) > 0 as is_purchaser,
-        coalesce(purchases.window_revenue, 0) as revenue
-    from members
-    inner join attributes
-        on members.contact_id = attributes.contact_id
-    left join purchases
-        on members.contact_id = purchases.contact_id
+        member_facts.segment_key,
+        {{ sql_string_literal(attribute) }} as attribute,  -- noqa: RF04
+        contact_attributes.{{ attribute }} as attribute_value,
+        member_facts.window_orders > 0 as is_purchaser,
+        member_facts.window_revenue as revenue
+    from member_facts
+    inner join contact_attributes
+        on member_facts.contact_id = contact_attributes.contact_id
     {%- if not loop.last %}
     union all
     {%- endif %}
