@@ -103,6 +103,11 @@ def between(column: str, low: float | None = None, high: float | None = None) ->
     return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high)
 
 
+def percentage(column: str) -> Expectation:
+    """0 to 100, allowing for floating point (100 x n / n may be 100.00000000000001)."""
+    return between(column, 0, 100 + 1e-9)
+
+
 def equal(a: str, b: str) -> Expectation:
     return gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b)
 
@@ -626,9 +631,8 @@ def segment_insight_suites(settings: SuiteSettings) -> list[Suite]:
                   "attribute, attribute_value, members, purchasers, revenue, pct_of_members, "
                   "pct_of_purchasers, pct_of_revenue from marts.segment_breakdown", [
                 *key("breakdown_key"), *not_null("attribute", "attribute_value"), between("members", 1),
-                between("purchasers", 0),
-                between("revenue", 0), between("pct_of_members", 0, 100), between("pct_of_purchasers", 0, 100),
-                between("pct_of_revenue", 0, 100),
+                between("purchasers", 0), between("revenue", 0),
+                *(percentage(column) for column in ("pct_of_members", "pct_of_purchasers", "pct_of_revenue")),
             ]),
             percentages_sum_to_100("segment_breakdown", "pct_of_members", "segment_key, attribute"),
             percentages_sum_to_100("segment_breakdown", "pct_of_purchasers", "segment_key, attribute"),
@@ -647,7 +651,7 @@ def segment_insight_suites(settings: SuiteSettings) -> list[Suite]:
         Suite("segment_overlap", [
             Frame("rows", "select members, other_members, members_in_both, pct_of_members_in_other, jaccard_index "
                   "from marts.segment_overlap", [
-                between("members_in_both", 0), between("pct_of_members_in_other", 0, 100), between("jaccard_index", 0, 1),
+                between("members_in_both", 0), percentage("pct_of_members_in_other"), between("jaccard_index", 0, 1 + 1e-9),
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="members", column_B="members_in_both", or_equal=True),
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="other_members", column_B="members_in_both",
                                                             or_equal=True),

@@ -14,7 +14,9 @@ valid_orders as (
         contact_id,
         ordered_date,
         net_revenue,
-        units,
+        -- an order without clean lines has no known units (null): 0 here,
+        -- so its segment's average unit revenue is null, not its units
+        coalesce(units, 0) as units,
         ordered_date >= {{ segment_insights_window_start_date() }} as is_in_window
     from orders
     where is_valid_order and ordered_date <= {{ as_of_date() }}
