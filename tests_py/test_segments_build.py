@@ -464,7 +464,8 @@ def test_comparison_shows_the_recommended_segments_in_their_order(built: dict[st
 
 def test_catalog_says_where_each_segment_is_used(built: dict[str, Any]) -> None:
     catalog = built["first"]["marts"].catalog.set_index("segment_key")
-    assert catalog.loc["win_back_big_spenders", "used_in"] == "win_back_email_campaign"
+    # by a ref to its model and by name in another exposure's meta.segments: both, sorted
+    assert catalog.loc["win_back_big_spenders", "used_in"] == "ad_platform_audience_sync, win_back_email_campaign"
     assert catalog.loc["cart_abandoners", "used_in"] == "ad_platform_audience_sync"
     assert is_null(catalog.loc["sunset_subscribed_non_engaged", "used_in"])
 

@@ -181,20 +181,23 @@
     that use it, through a ref to its seg_ model or by naming it in
     meta.segments. -#}
 {% macro segment_used_in(registry) -%}
-    {%- set used_in = {} -%}
     {%- set models = {} -%}
     {%- for key, entry in registry.items() -%}
         {%- do models.update({'model.' ~ project_name ~ '.' ~ entry.model: key}) -%}
     {%- endfor -%}
-    {%- for exposure in graph.exposures.values() | sort(attribute='name') -%}
-        {%- set keys = [] -%}
+    {%- set uses = [] -%}
+    {%- for exposure in graph.exposures.values() -%}
         {%- for node in exposure.depends_on.nodes if node in models -%}
-            {%- do keys.append(models[node]) -%}
+            {%- do uses.append({'segment_key': models[node], 'exposure': exposure.name}) -%}
         {%- endfor -%}
-        {%- do keys.extend(exposure.meta.segments if exposure.meta.segments is defined else []) -%}
-        {%- for key in keys | unique -%}
-            {%- do used_in.update({key: (used_in[key] if key in used_in else []) + [exposure.name]}) -%}
-        {%- endfor -%}
+    {%- endfor -%}
+    {%- do uses.extend(exposure_segment_references()) -%}
+    {%- set used_in = {} -%}
+    {%- for use in uses -%}
+        {%- set names = used_in[use.segment_key] if use.segment_key in used_in else [] -%}
+        {%- if use.exposure not in names -%}
+            {%- do used_in.update({use.segment_key: (names + [use.exposure]) | sort}) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(used_in) }}
 {%- endmacro %}
