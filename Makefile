@@ -8,12 +8,13 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# Values reach commands through the environment, quoted ("$$NAME"), never
+# pasted into a recipe's text, and dates are checked before use: a value like
+# `2026-01-01"; touch x` is refused, not run.
 RAW_DATA_DIR ?= data/raw
 DUCKDB_PATH ?= warehouse/customer_segments.duckdb
 AS_OF_DATE ?=
-override RAW_DATA_DIR := $(abspath $(RAW_DATA_DIR))
-override DUCKDB_PATH := $(abspath $(DUCKDB_PATH))
-export RAW_DATA_DIR DUCKDB_PATH
+export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT PYTEST_WORKERS
 
 # Telemetry off everywhere; dbt reads the project's own profile.
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
@@ -28,7 +29,14 @@ DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DAGSTER_HOME
 DAGSTER_PORT ?= 3000
 
-DBT_VARS := $(if $(strip $(AS_OF_DATE)),--vars '{as_of_date: "$(strip $(AS_OF_DATE))"}',)
+# Shell snippets for recipes. `paths` makes RAW_DATA_DIR and DUCKDB_PATH
+# absolute (a relative one is relative to the project root); `dbt_vars` checks
+# AS_OF_DATE (YYYY-MM-DD, a real day, or empty for today) and sets the array
+# dbt_vars to dbt's --vars for it.
+paths = RAW_DATA_DIR="$$(realpath -m -- "$${RAW_DATA_DIR}")"; DUCKDB_PATH="$$(realpath -m -- "$${DUCKDB_PATH}")"; export RAW_DATA_DIR DUCKDB_PATH
+check_date = if [[ -n "$${$(1)}" ]] && ! { [[ "$${$(1)}" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$$ ]] && date -d "$${$(1)}" +%F >/dev/null 2>&1 && [[ "$$(date -d "$${$(1)}" +%F)" == "$${$(1)}" ]]; }; then \
+	printf '%s must be a date YYYY-MM-DD (a real calendar day), got: %q\n' '$(1)' "$${$(1)}" >&2; exit 2; fi
+dbt_vars = $(call check_date,AS_OF_DATE); dbt_vars=(); if [[ -n "$${AS_OF_DATE}" ]]; then dbt_vars=(--vars "{as_of_date: \"$${AS_OF_DATE}\"}"); fi
 
 # Size of the sample data `make run` generates when RAW_DATA_DIR has none.
 SAMPLE_ARGS ?= --contacts 10000 --orders 60000 --events 400000
@@ -45,46 +53,43 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	@touch $(STAMP)
 
-data: install ## Generate sample raw data into RAW_DATA_DIR unless it already has contacts
-	@if ls $(RAW_DATA_DIR)/contacts.csv $(RAW_DATA_DIR)/contacts.parquet >/dev/null 2>&1; then \
-		echo "Raw data found in $(RAW_DATA_DIR); not generating."; \
-	else \
-		echo "No raw data in $(RAW_DATA_DIR); generating sample data."; \
-		$(BIN)/python -m orchestration.generator --out $(RAW_DATA_DIR) $(SAMPLE_ARGS); \
-	fi
+data: install ## Generate sample raw data into RAW_DATA_DIR unless it holds a raw file of any entity (never touches other files)
+	@$(paths); $(BIN)/python -m orchestration.generator --unless-raw-data --out "$${RAW_DATA_DIR}" $(SAMPLE_ARGS)
 
 build: install ## dbt build (seeds, models, unit and data tests) on DuckDB
-	@mkdir -p $(dir $(DUCKDB_PATH))
-	$(BIN)/dbt build $(DBT_VARS)
+	@$(paths); $(dbt_vars); mkdir -p "$$(dirname "$${DUCKDB_PATH}")"; \
+	echo "dbt build $${dbt_vars[*]}"; $(BIN)/dbt build "$${dbt_vars[@]}"
 
 summary: install ## Print rows per mart and rows rejected per reason
-	@$(BIN)/python -m orchestration.summary
+	@$(paths); $(BIN)/python -m orchestration.summary
 
 run: install data build summary ## Install, generate sample data if none, build, summarise
 
 validate: install ## Great Expectations suites on every mart of DUCKDB_PATH; writes Data Docs beside it
-	$(BIN)/python -m orchestration.quality.validate
+	@$(paths); $(BIN)/python -m orchestration.quality.validate
 
 export: install ## Customers export of every active segment (CSV, Parquet, manifest) into exports/<as-of date>/; ARGS="--hash-email" etc.
-	$(BIN)/python -m orchestration.segment_export $(ARGS)
+	@$(paths); read -ra args <<< "$${ARGS:-}"; $(BIN)/python -m orchestration.segment_export "$${args[@]}"
 
 manifest: install ## dbt parse: the manifest Dagster loads the assets from
-	$(BIN)/dbt parse --quiet
+	@$(paths); $(BIN)/dbt parse --quiet
 
 dagster: manifest ## Start the Dagster UI and daemon on http://127.0.0.1:$(DAGSTER_PORT)
-	@mkdir -p $(DAGSTER_HOME) $(dir $(DUCKDB_PATH))
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
+	@$(paths); [[ "$${DAGSTER_PORT}" =~ ^[0-9]+$$ ]] || { echo "DAGSTER_PORT must be a port number" >&2; exit 2; }; \
+	mkdir -p "$${DAGSTER_HOME}" "$$(dirname "$${DUCKDB_PATH}")"; \
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p "$${DAGSTER_PORT}"
 
 backfill: manifest ## Queue one refresh run per day: make backfill FROM=2026-06-01 TO=2026-06-30 (needs `make dagster` running)
-	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
-	$(BIN)/dagster job backfill -m orchestration.definitions -j refresh_segments --from $(FROM) --to $(TO) --noprompt
+	@$(paths); [[ -n "$${FROM:-}" && -n "$${TO:-}" ]] || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD" >&2; exit 2; }; \
+	$(call check_date,FROM); $(call check_date,TO); \
+	$(BIN)/dagster job backfill -m orchestration.definitions -j refresh_segments --from "$${FROM}" --to "$${TO}" --noprompt
 
 load: install ## Load RAW_DATA_DIR into raw.* tables (then build with raw_source_mode: tables)
-	$(BIN)/python -m orchestration.loader
+	@$(paths); $(BIN)/python -m orchestration.loader
 
 docs: install ## Generate the dbt docs site into target/ and say how to serve it
-	@mkdir -p $(dir $(DUCKDB_PATH))
-	$(BIN)/dbt docs generate $(DBT_VARS)
+	@$(paths); $(dbt_vars); mkdir -p "$$(dirname "$${DUCKDB_PATH}")"; \
+	$(BIN)/dbt docs generate "$${dbt_vars[@]}"
 	@echo "Open it with: $(BIN)/dbt docs serve --profiles-dir profiles"
 
 test: install lint-python test-python test-build lint-sql ## Everything CI runs
@@ -96,7 +101,8 @@ lint-python: install
 PYTEST_WORKERS ?= 2
 
 test-python: install ## pytest: generator, loader, and end-to-end builds on generated data
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	@[[ "$${PYTEST_WORKERS}" =~ ^([0-9]+|auto)$$ ]] || { echo "PYTEST_WORKERS must be a number or auto" >&2; exit 2; }; \
+	$(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile
 
 test-build: install ## dbt build on a small generated dataset in a temporary directory, then its GX suites
 	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
@@ -113,7 +119,7 @@ lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (db
 lint: lint-python lint-sql ## All linters
 
 benchmark: install ## Generate, build, refresh a day and export at a stated scale: make benchmark SCALE=large (see BENCHMARKS.md)
-	$(BIN)/python -m orchestration.benchmark --scale $(or $(SCALE),small) --steps generate,build,refresh,export
+	@$(paths); $(BIN)/python -m orchestration.benchmark --scale "$${SCALE:-small}" --steps generate,build,refresh,export
 
 lock: ## Re-resolve requirements.lock from pyproject.toml in a clean venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

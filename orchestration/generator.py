@@ -574,12 +574,66 @@ def generate_chunk(
         writers.write("contact_tags", concat([tags, *tag_extras]))
 
 
+# The generator's mark on a directory it writes: the files of its last run.
+# Only a directory that is empty or holds this file is written to, and only the
+# files it lists are ever replaced or removed: a user's files are theirs.
+MARKER = ".customer_segments_sample.json"
+MANIFEST = "generation_manifest.json"
+
+
+class OutputDirectoryError(Exception):
+    """The output directory holds files the generator did not write."""
+
+
+def raw_files_in(directory: Path) -> list[str]:
+    """The raw files of any contract entity in any accepted format."""
+    return sorted(
+        path.name
+        for entity in load_contract()
+        for extension in ("csv", "parquet")
+        if (path := directory / f"{entity}.{extension}").exists()
+    )
+
+
+def owned_files(directory: Path) -> list[str] | None:
+    """The files the generator's last run wrote here, or None when the
+    directory does not carry its marker."""
+    marker = directory / MARKER
+    if not marker.is_file():
+        return None
+    return list(json.loads(marker.read_text(encoding="utf-8")).get("files", []))
+
+
+def claim_output_directory(directory: Path) -> None:
+    """Makes `directory` the generator's: creates it, or checks that it is
+    empty or was written by the generator, then removes the files of the
+    generator's previous run (and nothing else). Raises OutputDirectoryError
+    naming the directory and what is in it otherwise."""
+    if directory.exists() and not directory.is_dir():
+        raise OutputDirectoryError(f"{directory} is a file, not a directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    owned = owned_files(directory)
+    present = sorted(path.name for path in directory.iterdir())
+    if owned is None:
+        if present:
+            shown = ", ".join(present[:8]) + (f" and {len(present) - 8} more" if len(present) > 8 else "")
+            raise OutputDirectoryError(
+                f"{directory} is not empty and was not written by the sample generator (it holds {shown}); "
+                "the generator only writes into an empty directory or one it wrote before. "
+                "Choose another --out (or RAW_DATA_DIR) or empty it yourself."
+            )
+        return
+    for name in owned:
+        if "/" not in name and name not in (MARKER,):
+            (directory / name).unlink(missing_ok=True)
+
+
 def generate(settings: Settings, progress: bool = True) -> dict[str, object]:
     """Writes every entity and the manifest; returns the manifest."""
-    settings.out.mkdir(parents=True, exist_ok=True)
-    for entity in load_contract():
-        for extension in ("csv", "parquet"):
-            (settings.out / f"{entity}.{extension}").unlink(missing_ok=True)
+    claim_output_directory(settings.out)
+    # Marked before the first byte, so an interrupted run can be rerun.
+    written = [f"{entity}.{settings.file_format}" for entity in load_contract()] + [MANIFEST]
+    (settings.out / MARKER).write_text(json.dumps({"files": written}, indent=2) + "\n", encoding="utf-8")
     started = time.monotonic()
     writers = Writers(settings)
     bad = BadRows(settings.bad_row_rate)
@@ -628,12 +682,13 @@ def generate(settings: Settings, progress: bool = True) -> dict[str, object]:
         ],
         "seconds": round(time.monotonic() - started, 1),
     }
-    (settings.out / "generation_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (settings.out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[Settings, bool]:
-    """The settings, and whether to hide the progress bar."""
+def parse_args(argv: list[str] | None = None) -> tuple[Settings, bool, bool]:
+    """The settings, whether to hide the progress bar, and whether to skip a
+    directory that holds raw data."""
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.generator",
         description=(
@@ -667,6 +722,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, bool]:
         "--chunk-contacts", type=int, default=50_000, help="contacts per chunk; memory grows with it (default: 50000)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--unless-raw-data",
+        action="store_true",
+        help="do nothing when --out already holds a raw file of any entity (CSV or Parquet): `make run` uses this",
+    )
     args = parser.parse_args(argv)
     for name in ("contacts", "products", "chunk_contacts"):
         if getattr(args, name) < 1:
@@ -689,12 +749,19 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, bool]:
         file_format=args.file_format,
         out=args.out,
     )
-    return settings, args.quiet
+    return settings, args.quiet, args.unless_raw_data
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings, quiet = parse_args(argv)
-    manifest = generate(settings, progress=not quiet)
+    settings, quiet, unless_raw_data = parse_args(argv)
+    if unless_raw_data and settings.out.is_dir() and (found := raw_files_in(settings.out)):
+        print(f"Raw data found in {settings.out} ({', '.join(found)}); not generating sample data.")
+        return 0
+    try:
+        manifest = generate(settings, progress=not quiet)
+    except OutputDirectoryError as error:
+        print(f"generator: {error}", file=sys.stderr)
+        return 2
     rows = manifest["rows_written"]
     injected = sum(item["rows"] for item in manifest["bad_rows_injected"])
     print(

@@ -47,6 +47,88 @@
     {{ return(env_var('RAW_DATA_DIR', 'data/raw').rstrip('/')) }}
 {% endmacro %}
 
+{#- The CSV dialect and encoding the contract reads (README "Raw data
+    contract"): RFC 4180 quoting with `"`, var raw_csv_delimiter (default ','),
+    and var raw_csv_encoding (default utf-8) or, per entity, var
+    raw_csv_encodings ({contacts: latin-1, ...}). DuckDB reads utf-8 (a BOM is
+    skipped), latin-1 and utf-16. -#}
+{% macro raw_csv_encoding(entity_name) -%}
+    {%- set aliases = {'utf-8': 'utf-8', 'utf8': 'utf-8', 'latin-1': 'latin-1', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1', 'utf-16': 'utf-16', 'utf16': 'utf-16'} -%}
+    {%- set per_file = var('raw_csv_encodings', {}) or {} -%}
+    {%- if per_file is not mapping -%}
+        {{ exceptions.raise_compiler_error("var raw_csv_encodings must be a mapping of entity to encoding, e.g. {contacts: latin-1}; got " ~ per_file) }}
+    {%- endif -%}
+    {%- set chosen = per_file.get(entity_name, var('raw_csv_encoding', 'utf-8')) -%}
+    {%- set name = (chosen | string | lower | trim) -%}
+    {%- if name not in aliases -%}
+        {%- set where = ("var raw_csv_encodings." ~ entity_name) if entity_name in per_file else "var raw_csv_encoding" -%}
+        {{ exceptions.raise_compiler_error(where ~ ": unsupported CSV encoding '" ~ chosen ~ "'; supported: utf-8 (the default; a BOM is fine), latin-1 (iso-8859-1), utf-16. A Windows-1252 file without the bytes 0x80-0x9F reads as latin-1; otherwise convert it to UTF-8 first (iconv -f windows-1252 -t utf-8)") }}
+    {%- endif -%}
+    {{ return(aliases[name]) }}
+{%- endmacro %}
+
+{% macro raw_csv_options(entity_name) -%}
+    {%- set delimiter = var('raw_csv_delimiter', ',') -%}
+    {%- if delimiter is not string or delimiter | length != 1 or delimiter in ['"', '\n', '\r'] -%}
+        {{ exceptions.raise_compiler_error("var raw_csv_delimiter must be one character other than a quote or a line break (',' by default, ';' or a tab for some exports); got '" ~ delimiter ~ "'") }}
+    {%- endif -%}
+    {{ return("header = true, all_varchar = true, delim = " ~ sql_string_literal(delimiter) ~ ", quote = '\"', escape = '\"', encoding = " ~ sql_string_literal(raw_csv_encoding(entity_name))) }}
+{%- endmacro %}
+
+{#- The table that holds the CSV lines that could not be read as rows (one
+    row per line: entity, file, line number, text, DuckDB's error), which
+    staging quarantines as malformed_line. Made here in files mode, by the
+    loader in tables mode, and empty when no line is malformed. -#}
+{% macro malformed_lines_relation() -%}
+    {{ return(adapter.quote(var('raw_schema', 'raw')) ~ '.' ~ adapter.quote('raw_file_malformed_lines')) }}
+{%- endmacro %}
+
+{% macro malformed_lines_columns() -%}
+    entity varchar, file_name varchar, line_number bigint, line_text varchar, error_type varchar, error_message varchar
+{%- endmacro %}
+
+{#- Scans a CSV file once with DuckDB's reject store and keeps its malformed
+    lines in the malformed lines table. A line that is not valid in the
+    file's encoding stops the build: the file as a whole is in another
+    encoding, and the message says which setting to change. -#}
+{% macro collect_malformed_lines(entity, path, options) -%}
+    {%- set rejects = 'cs_rejects_' ~ entity.identifier -%}
+    {%- set scans = 'cs_scans_' ~ entity.identifier -%}
+    {%- do run_query(
+        'drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ scans ~ ';'
+        ~ ' select count(*) from read_csv(' ~ sql_string_literal(path) ~ ', ' ~ options
+        ~ ', store_rejects = true, rejects_table = ' ~ sql_string_literal(rejects) ~ ', rejects_scan = ' ~ sql_string_literal(scans) ~ ');'
+        ~ ' insert into ' ~ malformed_lines_relation()
+        ~ ' select ' ~ sql_string_literal(entity.identifier) ~ ', ' ~ sql_string_literal(path.split('/')[-1])
+        ~ ', min(line), min(csv_line), min(error_type), string_agg(error_message, \'; \' order by error_message)'
+        ~ ' from ' ~ rejects ~ ' group by line;'
+        ~ ' drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ scans ~ ';'
+    ) -%}
+    {%- set bad_encoding = run_query(
+        'select min(line_number), count(*) from ' ~ malformed_lines_relation() ~ ' where entity = ' ~ sql_string_literal(entity.identifier)
+        ~ ' and error_type = ' ~ sql_string_literal('INVALID ENCODING')
+    ) -%}
+    {%- if bad_encoding.columns[1].values()[0] > 0 -%}
+        {{ exceptions.raise_compiler_error("raw data: file " ~ path ~ " is not valid " ~ raw_csv_encoding(entity.identifier) ~ " (" ~ bad_encoding.columns[1].values()[0] ~ " line(s), the first at line " ~ bad_encoding.columns[0].values()[0] ~ "). Say which encoding it has with var raw_csv_encodings: {" ~ entity.identifier ~ ": latin-1} (or raw_csv_encoding for every file), or save it as UTF-8.") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The header of a CSV file as written (DuckDB renames a repeated name to
+    name_1, so the file's own first line is read without a header). -#}
+{% macro check_csv_header(path, options) -%}
+    {%- set first = run_query('select * from read_csv(' ~ sql_string_literal(path) ~ ', ' ~ options | replace('header = true', 'header = false') ~ ', ignore_errors = true) limit 1') -%}
+    {%- set seen = {} -%}
+    {%- if first.rows | length > 0 -%}
+        {%- for value in first.rows[0] if value is not none -%}
+            {%- set key = value | trim | lower -%}
+            {%- if key in seen -%}
+                {{ exceptions.raise_compiler_error("raw data: file " ~ path ~ " has column '" ~ key ~ "' more than once in its header (columns " ~ seen[key] ~ " and " ~ loop.index ~ "); remove or rename one") }}
+            {%- endif -%}
+            {%- do seen.update({key: loop.index}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro create_raw_views_over_files() %}
     {%- set directory = raw_data_dir() -%}
     {%- set contract = raw_contract() -%}
@@ -54,6 +136,7 @@
         {{ exceptions.raise_compiler_error("raw contract: no source table declares meta.required_file; check models/staging/*/_*__sources.yml") }}
     {%- endif -%}
     {%- do run_query('create schema if not exists ' ~ adapter.quote(contract[0].schema)) -%}
+    {%- do run_query('create or replace table ' ~ malformed_lines_relation() ~ ' (' ~ malformed_lines_columns() ~ ')') -%}
     {%- for entity in contract -%}
         {%- set found = [] -%}
         {%- for extension in ['parquet', 'csv'] -%}
@@ -76,7 +159,16 @@
         {%- endif -%}
         {%- if found | length > 1 -%}
             {{ exceptions.raise_compiler_error("raw data: both " ~ entity.identifier ~ ".parquet and " ~ entity.identifier ~ ".csv are in RAW_DATA_DIR=" ~ directory ~ "; keep one") }}
-        {%- elif found | length == 0 -%}
+        {%- endif -%}
+        {#- A 0-byte file has no header: an optional one means no rows, a required one is a mistake. -#}
+        {%- if found | length == 1 and run_query('select size from read_blob(' ~ sql_string_literal(found[0].path) ~ ')').columns[0].values()[0] == 0 -%}
+            {%- if entity.required_file -%}
+                {{ exceptions.raise_compiler_error("raw data: required file " ~ found[0].path ~ " is empty (0 bytes); export it again with its header and rows") }}
+            {%- endif -%}
+            {%- do log('raw data: optional file ' ~ found[0].path ~ ' is empty (0 bytes); using no rows', info=True) -%}
+            {%- set found = [] -%}
+        {%- endif -%}
+        {%- if found | length == 0 -%}
             {%- if entity.required_file -%}
                 {{ exceptions.raise_compiler_error("raw data: required file " ~ entity.identifier ~ ".csv (or " ~ entity.identifier ~ ".parquet) not found in RAW_DATA_DIR=" ~ directory) }}
             {%- endif -%}
@@ -89,7 +181,11 @@
         {%- else -%}
             {%- set file = found[0] -%}
             {%- if file.format == 'csv' -%}
-                {%- set reader = 'read_csv(' ~ sql_string_literal(file.path) ~ ', header = true, all_varchar = true)' -%}
+                {%- set options = raw_csv_options(entity.identifier) -%}
+                {%- do check_csv_header(file.path, options) -%}
+                {%- do collect_malformed_lines(entity, file.path, options) -%}
+                {#- Malformed lines are skipped here and quarantined from the malformed lines table. -#}
+                {%- set reader = 'read_csv(' ~ sql_string_literal(file.path) ~ ', ' ~ options ~ ', ignore_errors = true)' -%}
             {%- else -%}
                 {%- set reader = 'read_parquet(' ~ sql_string_literal(file.path) ~ ')' -%}
             {%- endif -%}
@@ -107,7 +203,9 @@
                 {%- if column.name in present -%}
                     {%- do selects.append('cast(' ~ adapter.quote(present[column.name]) ~ ' as varchar) as ' ~ adapter.quote(column.name)) -%}
                 {%- elif column.required -%}
-                    {{ exceptions.raise_compiler_error("raw data: file " ~ file.path ~ " is missing required column '" ~ column.name ~ "'") }}
+                    {%- set header = present.values() | list | join(',') -%}
+                    {%- set hint = (" Its header reads '" ~ header[:120] ~ "': if the file is separated by ';' or tabs, set var raw_csv_delimiter.") if (file.format == 'csv' and (';' in header or '\t' in header or '|' in header)) else '' -%}
+                    {{ exceptions.raise_compiler_error("raw data: file " ~ file.path ~ " is missing required column '" ~ column.name ~ "'." ~ hint) }}
                 {%- else -%}
                     {%- do selects.append('cast(null as varchar) as ' ~ adapter.quote(column.name)) -%}
                 {%- endif -%}
@@ -118,6 +216,9 @@
 {% endmacro %}
 
 {% macro check_raw_tables() %}
+    {#- Loading tools other than `make load` write no malformed lines table: an empty one then. -#}
+    {%- do run_query('create schema if not exists ' ~ adapter.quote(var('raw_schema', 'raw'))) -%}
+    {%- do run_query('create table if not exists ' ~ malformed_lines_relation() ~ ' (' ~ malformed_lines_columns() ~ ')') -%}
     {%- for entity in raw_contract() -%}
         {%- set relation = adapter.get_relation(database=entity.database, schema=entity.schema, identifier=entity.identifier) -%}
         {%- if relation is none -%}

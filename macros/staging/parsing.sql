@@ -40,22 +40,79 @@
     (try_cast({{ text }} as timestamptz) at time zone 'UTC')
 {%- endmacro %}
 
+{#- A parsed timestamp or date outside the plausible range: before
+    1900-01-01, or written with a UTC offset beyond ±14:00 (none exists).
+    Later than the wall clock is future_timestamp's case. -#}
+{% macro is_implausible_timestamp(text, parsed) -%}
+    ({{ parsed }} is not null and (
+        {{ parsed }} < cast('1900-01-01' as date)
+        or {{ regex_matches(text, "'[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)? *[+-](1[5-9]|[2-9][0-9]|14:?(0[1-9]|[1-5][0-9]))(:?[0-9]{2})?$'") }}
+    ))
+{%- endmacro %}
+
 {% macro parse_date(text) -%}
     {{ try_cast(text, 'date') }}
 {%- endmacro %}
 
+{#- Numbers. Every number in a raw file is written in plain decimal
+    notation: an optional sign, digits, an optional point and fraction (no
+    exponent, no thousands separator, no '1_000'). A number is parsed to a
+    type that holds its contract, never rounded: a value with more decimals
+    than its column keeps (a price of 13.999) is rejected as
+    excess_precision, and one at or beyond number_limit() in magnitude as
+    out_of_range, so that no value can overflow a later sum or conversion. -#}
+{% macro is_plain_number(text) -%}
+    {{ regex_matches(text, "'^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$'") }}
+{%- endmacro %}
+
+{#- The magnitude every parsed number stays below: 10^15. -#}
+{% macro number_limit() -%}
+    1000000000000000
+{%- endmacro %}
+
+{#- An order line's quantity stays below 10^9 (and quantity × unit price
+    below number_limit). -#}
+{% macro max_quantity() -%}
+    1000000000
+{%- endmacro %}
+
+{#- A number with `scale` decimal places, or null when the text is not a
+    plain number or does not fit decimal(38, scale). -#}
+{% macro parse_number(text, scale) -%}
+    case when {{ is_plain_number(text) }} then {{ try_cast(text, 'decimal(38, ' ~ scale ~ ')') }} end
+{%- endmacro %}
+
 {#- A decimal amount with two places (the project's money type). -#}
 {% macro parse_amount(text) -%}
-    {{ try_cast(text, money_type()) }}
+    cast({{ parse_number(text, 2) }} as {{ money_type() }})
 {%- endmacro %}
 
 {#- A whole number. '2.0' parses as 2; '2.5' does not parse (a plain cast
-    would round it). -#}
+    would round it), nor does a number beyond number_limit(). -#}
 {% macro parse_integer(text) -%}
     case
-        when {{ try_cast(text, 'decimal(38, 6)') }} = floor({{ try_cast(text, 'decimal(38, 6)') }})
-            then cast({{ try_cast(text, 'decimal(38, 6)') }} as {{ dbt.type_bigint() }})
+        when {{ is_plain_number(text) }} and not {{ has_excess_precision(text, 0) }}
+            and abs({{ parse_number(text, 0) }}) < {{ number_limit() }}
+            then cast({{ parse_number(text, 0) }} as {{ dbt.type_bigint() }})
     end
+{%- endmacro %}
+
+{#- The checks of a number column, for first_failed_check: text present but
+    not a plain number; beyond number_limit() (or `limit`); more decimals
+    than `scale`. `parsed` is the column parsed with parse_number(text, scale)
+    or parse_amount (null when it did not fit). -#}
+{% macro is_unparseable_number(text) -%}
+    ({{ text }} is not null and not {{ is_plain_number(text) }})
+{%- endmacro %}
+
+{% macro is_out_of_range_number(text, parsed, limit=none) -%}
+    ({{ is_plain_number(text) }} and ({{ parsed }} is null or abs({{ parsed }}) >= {{ limit or number_limit() }}))
+{%- endmacro %}
+
+{#- True when a plain number has a non-zero digit after its first `scale`
+    decimals: typing it would round it. -#}
+{% macro has_excess_precision(text, scale) -%}
+    ({{ is_plain_number(text) }} and {{ regex_matches(text, "'[.][0-9]{" ~ scale ~ "}[0-9]*[1-9]'") }})
 {%- endmacro %}
 
 {#- true/false, t/f, 1/0, yes/no, y/n in any case. -#}
@@ -66,7 +123,8 @@
     end
 {%- endmacro %}
 
-{#- Money: decimal currency units with two places. -#}
+{#- Money: decimal currency units with two places. 38 digits: amounts stay
+    below 10^15 (number_limit), and sums of them over every order fit. -#}
 {% macro money_type() -%}
-    decimal(18, 2)
+    decimal(38, 2)
 {%- endmacro %}

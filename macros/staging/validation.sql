@@ -166,11 +166,14 @@
     two equal. -#}
 {% macro rejection_reason_codes() -%}
     {{ return([
+        'malformed_line',
         'missing_required_value',
         'unparseable_timestamp',
         'unparseable_date',
         'unparseable_number',
         'unparseable_boolean',
+        'out_of_range',
+        'excess_precision',
         'unknown_enumerated_value',
         'invalid_code',
         'unknown_currency',

@@ -1,10 +1,14 @@
-{#- Every raw row is accounted for: rows in the source = rows in the staging
-    model + rows in its quarantine companion. Fails with the three counts. -#}
+{#- Every raw row is accounted for: rows in the source (and malformed lines
+    of its file) = rows in the staging model + rows in its quarantine
+    companion. Fails with the three counts. -#}
 {% test raw_rows_reconcile(model, source_name, source_table, quarantine_model) %}
     with
 
     raw_rows as (
-        select count(*) as row_count from {{ source(source_name, source_table) }}
+        select
+            (select count(*) from {{ source(source_name, source_table) }})
+            + (select count(*) from {{ source('raw_files', 'malformed_lines') }} where entity = {{ sql_string_literal(source_table) }})
+            as row_count
     ),
 
     staged_rows as (

@@ -20,7 +20,7 @@ final as (
         tag,
         'imported' as tag_source,
         cast(null as {{ dbt.type_string() }}) as rule_key,
-        cast(coalesce(score, 0) as decimal(18, 2)) as score,
+        cast(coalesce(score, 0) as decimal(38, 2)) as score,
         {{ local_date('tagged_at') }} as tagged_date
     from imported_tags
     -- A tag without a date counts as held; it is never "recent".
@@ -31,7 +31,7 @@ final as (
         tag,
         'visit_rule' as tag_source,
         rule_key,
-        cast(score as decimal(18, 2)) as score,
+        cast(score as decimal(38, 2)) as score,
         first_matched_date as tagged_date
     from derived_tags
     union all
@@ -40,7 +40,7 @@ final as (
         tag,
         'adhoc_rule' as tag_source,
         rule_key,
-        cast(score as decimal(18, 2)) as score,
+        cast(score as decimal(38, 2)) as score,
         applied_as_of_date as tagged_date
     from adhoc_tags
     where applied_as_of_date <= {{ as_of_date() }}

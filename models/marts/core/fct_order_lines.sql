@@ -10,7 +10,7 @@ orders as (
 
 -- Lines of the orders that exist as of the date. Line revenue is computed in
 -- the order's currency and converted once, so it is not off by the rounding of
--- its parts.
+-- its parts (convert_amount: rounded once, with the full-precision rates).
 final as (
     select
         {{ dbt.concat(["order_lines.order_id", "'|'", "cast(order_lines.line_number as " ~ dbt.type_string() ~ ")"]) }} as order_line_id,
@@ -23,14 +23,11 @@ final as (
         order_lines.quantity,
         order_lines.unit_price,
         order_lines.discount_amount,
-        cast(
-            round(
-                (order_lines.quantity * order_lines.original_unit_price - order_lines.original_discount_amount)
-                * order_lines.exchange_rate,
-                2
-            )
-            as {{ money_type() }}
-        ) as line_revenue,
+        {{ convert_amount(
+            'order_lines.quantity * order_lines.original_unit_price - order_lines.original_discount_amount',
+            'order_lines.currency_value_in_base',
+            'order_lines.reporting_currency_value_in_base',
+        ) }} as line_revenue,
         {{ as_of_date() }} as as_of_date
     from order_lines
     inner join orders

@@ -8,14 +8,16 @@
 ] -%}
 
 -- Row counts of each raw entity and where its rows went, so a person can see
--- at a glance that nothing was lost (raw = staged + rejected).
+-- at a glance that nothing was lost (raw = staged + rejected). Raw rows count
+-- the malformed lines of a CSV file too: they are rejected as malformed_line.
 with
 
 counted as (
     {%- for entity in entities %}
     select
         '{{ entity[0] }}' as entity,
-        (select count(*) from {{ entity[1] }}) as raw_rows,
+        (select count(*) from {{ entity[1] }})
+        + (select count(*) from {{ source('raw_files', 'malformed_lines') }} where entity = '{{ entity[0] }}') as raw_rows,
         (select count(*) from {{ ref(entity[2]) }}) as staged_rows,
         (select count(*) from {{ ref(entity[3]) }}) as rejected_rows
     {%- if not loop.last %}

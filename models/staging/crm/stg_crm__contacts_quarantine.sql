@@ -1,1 +1,1 @@
-{{ select_rejected_rows(ref('base_crm__contacts_validated')) }}
+{{ select_rejected_rows(ref('base_crm__contacts_validated'), 'contacts') }}

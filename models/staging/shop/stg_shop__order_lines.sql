@@ -11,6 +11,8 @@ final as (
         product_id,
         quantity,
         exchange_rate,
+        currency_value_in_base,
+        reporting_currency_value_in_base,
         original_unit_price,
         original_discount_amount,
         unit_price,

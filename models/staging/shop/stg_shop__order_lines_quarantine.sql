@@ -1,1 +1,1 @@
-{{ select_rejected_rows(ref('base_shop__order_lines_validated')) }}
+{{ select_rejected_rows(ref('base_shop__order_lines_validated'), 'order_lines') }}

@@ -14,6 +14,8 @@ final as (
         channel,
         original_currency_code,
         exchange_rate,
+        currency_value_in_base,
+        reporting_currency_value_in_base,
         original_total_amount,
         total_amount,
         discount_amount,

@@ -1,1 +1,1 @@
-{{ select_rejected_rows(ref('base_shop__orders_validated')) }}
+{{ select_rejected_rows(ref('base_shop__orders_validated'), 'orders') }}

@@ -1,1 +1,1 @@
-{{ select_rejected_rows(ref('base_shop__products_validated')) }}
+{{ select_rejected_rows(ref('base_shop__products_validated'), 'products') }}

@@ -1,1 +1,1 @@
-{{ select_rejected_rows(ref('base_tracking__events_validated')) }}
+{{ select_rejected_rows(ref('base_tracking__events_validated'), 'events') }}

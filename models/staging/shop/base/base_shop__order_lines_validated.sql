@@ -11,7 +11,9 @@ source as (
 known_orders as (
     select
         order_id,
-        exchange_rate
+        exchange_rate,
+        currency_value_in_base,
+        reporting_currency_value_in_base
     from {{ ref('stg_shop__orders') }}
 ),
 
@@ -22,10 +24,12 @@ parsed as (
         {{ clean_text('source.raw_order_id') }} as order_id,
         {{ parse_integer(clean_text('source.raw_line_number')) }} as line_number,
         {{ clean_text('source.raw_product_id') }} as product_id,
-        {{ parse_amount(clean_text('source.raw_quantity')) }} as quantity_value,
+        {{ parse_number(clean_text('source.raw_quantity'), 0) }} as quantity_value,
         {{ parse_amount(clean_text('source.raw_unit_price')) }} as original_unit_price,
         {{ parse_amount(clean_text('source.raw_discount_amount')) }} as original_discount_amount,
         known_orders.exchange_rate,
+        known_orders.currency_value_in_base,
+        known_orders.reporting_currency_value_in_base,
         known_orders.order_id is not null as is_known_order
     from source
     left join known_orders
@@ -42,13 +46,21 @@ checked as (
             [clean_text("raw_line_number") ~ " is null", "missing_required_value", "line_number"],
             [clean_text("raw_quantity") ~ " is null", "missing_required_value", "quantity"],
             [clean_text("raw_unit_price") ~ " is null", "missing_required_value", "unit_price"],
-            [is_unparseable("raw_line_number", "line_number"), "unparseable_number", "line_number"],
-            [is_unparseable("raw_quantity", "quantity_value"), "unparseable_number", "quantity"],
-            [is_unparseable("raw_unit_price", "original_unit_price"), "unparseable_number", "unit_price"],
-            [is_unparseable("raw_discount_amount", "original_discount_amount"), "unparseable_number", "discount_amount"],
+            [is_unparseable_number(clean_text("raw_line_number")), "unparseable_number", "line_number"],
+            [has_excess_precision(clean_text("raw_line_number"), 0), "unparseable_number", "line_number"],
+            [is_unparseable_number(clean_text("raw_quantity")), "unparseable_number", "quantity"],
+            [is_unparseable_number(clean_text("raw_unit_price")), "unparseable_number", "unit_price"],
+            [is_unparseable_number(clean_text("raw_discount_amount")), "unparseable_number", "discount_amount"],
+            [is_out_of_range_number(clean_text("raw_line_number"), "line_number"), "out_of_range", "line_number"],
+            [is_out_of_range_number(clean_text("raw_quantity"), "quantity_value", max_quantity()), "out_of_range", "quantity"],
+            [is_out_of_range_number(clean_text("raw_unit_price"), "original_unit_price"), "out_of_range", "unit_price"],
+            [is_out_of_range_number(clean_text("raw_discount_amount"), "original_discount_amount"), "out_of_range", "discount_amount"],
+            ["quantity_value * original_unit_price >= " ~ number_limit(), "out_of_range", "unit_price"],
+            [has_excess_precision(clean_text("raw_unit_price"), 2), "excess_precision", "unit_price"],
+            [has_excess_precision(clean_text("raw_discount_amount"), 2), "excess_precision", "discount_amount"],
             ["original_unit_price < 0", "negative_amount", "unit_price"],
             ["original_discount_amount < 0", "negative_amount", "discount_amount"],
-            ["quantity_value <= 0 or quantity_value <> floor(quantity_value)", "invalid_quantity", "quantity"],
+            ["quantity_value <= 0 or " ~ has_excess_precision(clean_text("raw_quantity"), 0), "invalid_quantity", "quantity"],
             ["not is_known_order", "unknown_order", "order_id"],
         ]) }}
     from parsed
@@ -68,8 +80,9 @@ decided as (
     from ranked
 ),
 
--- Amounts converted with the order's exchange rate and rounded to cents; the
--- originals are kept so that line revenue can be converted in one step.
+-- Amounts of kept lines converted with the order's rates and rounded once
+-- (convert_amount); the originals are kept so that line revenue can be
+-- converted in one step.
 final as (
     select
         'order_lines' as entity,
@@ -78,13 +91,22 @@ final as (
         line_number,
         product_id,
         case
-            when quantity_value = floor(quantity_value) then cast(quantity_value as {{ dbt.type_bigint() }})
+            when abs(quantity_value) < {{ max_quantity() }} and not {{ has_excess_precision(clean_text('raw_quantity'), 0) }}
+                then cast(quantity_value as {{ dbt.type_bigint() }})
         end as quantity,
         exchange_rate,
+        currency_value_in_base,
+        reporting_currency_value_in_base,
         original_unit_price,
         coalesce(original_discount_amount, 0) as original_discount_amount,
-        cast(round(original_unit_price * exchange_rate, 2) as {{ money_type() }}) as unit_price,
-        cast(round(coalesce(original_discount_amount, 0) * exchange_rate, 2) as {{ money_type() }}) as discount_amount,
+        case
+            when rejection_reason is null
+                then {{ convert_amount('original_unit_price', 'currency_value_in_base', 'reporting_currency_value_in_base') }}
+        end as unit_price,
+        case
+            when rejection_reason is null
+                then {{ convert_amount('coalesce(original_discount_amount, 0)', 'currency_value_in_base', 'reporting_currency_value_in_base') }}
+        end as discount_amount,
         rejection_reason,
         rejected_column,
         case

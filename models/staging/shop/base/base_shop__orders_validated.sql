@@ -45,6 +45,10 @@ parsed as (
         {{ parse_amount(clean_text('source.raw_' ~ amount)) }} as original_{{ amount }},
         {%- endfor %}
         lower({{ clean_text('source.raw_channel') }}) as channel,
+        currency_rates.value_in_base_currency as currency_value_in_base,
+        reporting_rate.value_in_base_currency as reporting_currency_value_in_base,
+        -- For reading only: amounts are converted with the two rates above
+        -- (convert_amount), never with this rounded quotient.
         cast(currency_rates.value_in_base_currency / reporting_rate.value_in_base_currency as decimal(18, 8)) as exchange_rate,
         known_contacts.contact_id is not null as is_known_contact
     from source
@@ -67,10 +71,19 @@ checked as (
             ["original_currency_code is null", "missing_required_value", "currency"],
             [clean_text("raw_total_amount") ~ " is null", "missing_required_value", "total_amount"],
             [is_unparseable("raw_ordered_at", "ordered_at"), "unparseable_timestamp", "ordered_at"],
-            [is_unparseable("raw_total_amount", "original_total_amount"), "unparseable_number", "total_amount"],
-            [is_unparseable("raw_discount_amount", "original_discount_amount"), "unparseable_number", "discount_amount"],
-            [is_unparseable("raw_shipping_amount", "original_shipping_amount"), "unparseable_number", "shipping_amount"],
-            [is_unparseable("raw_refunded_amount", "original_refunded_amount"), "unparseable_number", "refunded_amount"],
+            [is_unparseable_number(clean_text("raw_total_amount")), "unparseable_number", "total_amount"],
+            [is_unparseable_number(clean_text("raw_discount_amount")), "unparseable_number", "discount_amount"],
+            [is_unparseable_number(clean_text("raw_shipping_amount")), "unparseable_number", "shipping_amount"],
+            [is_unparseable_number(clean_text("raw_refunded_amount")), "unparseable_number", "refunded_amount"],
+            [is_implausible_timestamp(clean_text("raw_ordered_at"), "ordered_at"), "out_of_range", "ordered_at"],
+            [is_out_of_range_number(clean_text("raw_total_amount"), "original_total_amount"), "out_of_range", "total_amount"],
+            [is_out_of_range_number(clean_text("raw_discount_amount"), "original_discount_amount"), "out_of_range", "discount_amount"],
+            [is_out_of_range_number(clean_text("raw_shipping_amount"), "original_shipping_amount"), "out_of_range", "shipping_amount"],
+            [is_out_of_range_number(clean_text("raw_refunded_amount"), "original_refunded_amount"), "out_of_range", "refunded_amount"],
+            [has_excess_precision(clean_text("raw_total_amount"), 2), "excess_precision", "total_amount"],
+            [has_excess_precision(clean_text("raw_discount_amount"), 2), "excess_precision", "discount_amount"],
+            [has_excess_precision(clean_text("raw_shipping_amount"), 2), "excess_precision", "shipping_amount"],
+            [has_excess_precision(clean_text("raw_refunded_amount"), 2), "excess_precision", "refunded_amount"],
             ["status not in ('completed', 'cancelled', 'refunded')", "unknown_enumerated_value", "status"],
             ["channel not in ('web', 'app', 'store', 'marketplace', 'phone')", "unknown_enumerated_value", "channel"],
             ["exchange_rate is null", "unknown_currency", "currency"],
@@ -97,8 +110,8 @@ decided as (
     from ranked
 ),
 
--- Amounts converted to the reporting currency and rounded to cents; an
--- absent discount, shipping or refund is zero.
+-- Amounts of kept rows converted to the reporting currency and rounded once
+-- to cents (convert_amount); an absent discount, shipping or refund is zero.
 final as (
     select
         'orders' as entity,
@@ -111,9 +124,14 @@ final as (
         channel,
         original_currency_code,
         exchange_rate,
+        currency_value_in_base,
+        reporting_currency_value_in_base,
         original_total_amount,
         {%- for amount in amounts %}
-        cast(round(coalesce(original_{{ amount }}, 0) * exchange_rate, 2) as {{ money_type() }}) as {{ amount }},
+        case
+            when rejection_reason is null
+                then {{ convert_amount('coalesce(original_' ~ amount ~ ', 0)', 'currency_value_in_base', 'reporting_currency_value_in_base') }}
+        end as {{ amount }},
         {%- endfor %}
         rejection_reason,
         rejected_column,

@@ -27,7 +27,9 @@ checked as (
         *,
         {{ first_failed_check([
             ["product_id is null", "missing_required_value", "product_id"],
-            [is_unparseable("raw_price", "price"), "unparseable_number", "price"],
+            [is_unparseable_number(clean_text("raw_price")), "unparseable_number", "price"],
+            [is_out_of_range_number(clean_text("raw_price"), "price"), "out_of_range", "price"],
+            [has_excess_precision(clean_text("raw_price"), 2), "excess_precision", "price"],
             ["price < 0", "negative_amount", "price"],
         ]) }}
     from parsed
