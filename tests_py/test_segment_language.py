@@ -1066,7 +1066,7 @@ def build_error(root: Path) -> str:
     env = {
         **os.environ,
         "DUCKDB_PATH": str(root / "copy.duckdb"),
-        "RAW_DATA_DIR": str(root),
+        "RAW_DATA_DIR": str(root / "raw"),
         "DBT_PROFILES_DIR": str(root / "profiles"),
         "DBT_PROJECT_DIR": str(root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -1104,8 +1104,53 @@ def build_error(root: Path) -> str:
             "segment 'bad_status', status: 'live' must be active or draft",
         ),
         ({"bad_name": segment_yaml("{tag: vip}")}, "model 'bad_name' has meta.segment, so its name must start with seg_"),
+        # What only the warehouse can answer is checked in on-run-start too, before any model.
+        (
+            {"seg_listed": segment_yaml("{any: [{tag: vip}, {in_static_list: no_such_list}]}")},
+            "segment 'listed', condition.any[1].in_static_list: unknown static list 'no_such_list' "
+            "(none effective as of 2026-06-30); static lists: none",
+        ),
+        (
+            {"seg_bad_regex": segment_yaml("{all: [{tag: vip}, {field: email, op: matches, value: '('}]}")},
+            "segment 'bad_regex', condition.all[1].field.value: '(' is not a valid regular expression on duckdb",
+        ),
+        (
+            {"seg_bad_url_regex": segment_yaml("{event: page_view, where: {url_matches: 'a(?=b)'}}")},
+            "segment 'bad_url_regex', condition.event.where.url_matches: 'a(?=b)' is not a valid regular expression",
+        ),
+        (
+            {"seg_not_a_number": segment_yaml("{field: age_years, op: gt, value: .nan}")},
+            "segment 'not_a_number', condition.field.value: 'nan' must be a finite number (not .nan or .inf)",
+        ),
+        (
+            {"seg_jinja": segment_yaml("{field: city, op: eq, value: \"{{ env_var('DUCKDB_PATH') }}\"}")},
+            "segment 'jinja', meta.segment.condition.value: '{{ env_var('DUCKDB_PATH') }}' is Jinja, "
+            "which dbt renders before the segment language reads it",
+        ),
+        (
+            {"seg_arithmetic": segment_yaml("{field: city, op: eq, value: '{{ 7*7 }}'}")},
+            "segment 'arithmetic', meta.segment.condition.value: '{{ 7*7 }}' is Jinja",
+        ),
+        (
+            {"seg_long_ago": segment_yaml("{purchased: {window: {last_days: 10000000}}}")},
+            "segment 'long_ago', condition.purchased.window.last_days: 9999999 days before the as-of date 2026-06-30 "
+            "is before 1900-01-01",
+        ),
     ],
-    ids=["cycle", "too_many_recommended", "unknown_field", "bad_status", "model_name"],
+    ids=[
+        "cycle",
+        "too_many_recommended",
+        "unknown_field",
+        "bad_status",
+        "model_name",
+        "unknown_static_list",
+        "invalid_regex",
+        "invalid_url_regex",
+        "nan",
+        "jinja_env_var",
+        "jinja_arithmetic",
+        "days_before_1900",
+    ],
 )
 def test_a_bad_definition_stops_the_build(tmp_path: Path, models: dict[str, str], message: str) -> None:
     output = build_error(project_copy(tmp_path, models))
@@ -1115,29 +1160,59 @@ def test_a_bad_definition_stops_the_build(tmp_path: Path, models: dict[str, str]
     assert "START sql" not in output
 
 
-def test_an_unknown_static_list_stops_the_build(tmp_path: Path) -> None:
-    root = project_copy(tmp_path, {"seg_listed": segment_yaml("{any: [{tag: vip}, {in_static_list: no_such_list}]}")})
+
+
+def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path) -> None:
+    """in_segment reads the other segment's members from one CTE, however
+    often it is named: 20 segments, each naming the previous one twice,
+    compile to SQL that grows linearly (inlining doubled it at each step:
+    18.7 MB for 16), build, and each has the first one's members."""
+    chain = {"seg_chain_00": segment_yaml("{tag: vip}")}
+    for index in range(1, 20):
+        previous = f"chain_{index - 1:02d}"
+        chain[f"seg_chain_{index:02d}"] = segment_yaml(
+            f"{{all: [{{in_segment: {previous}}}, {{not: {{not_in_segment: {previous}}}}}]}}"
+        )
+    root = project_copy(tmp_path, chain)
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orchestration.generator",
-            "--out",
-            str(root),
-            "--quiet",
-            "--contacts",
-            "200",
-            "--orders",
-            "600",
-            "--events",
-            "2000",
-        ],
+        [sys.executable, "-m", "orchestration.generator", "--out", str(root / "raw"), "--quiet", "--end-date", "2026-06-30",
+         "--contacts", "300", "--orders", "900", "--events", "3000"],
         cwd=PROJECT_DIR,
         check=True,
         capture_output=True,
     )
-    output = build_error(root)
-    assert (
-        "segment 'listed', condition.any[1].in_static_list: unknown static list 'no_such_list' "
-        "(none effective as of 2026-06-30); static lists: none"
-    ) in output
+    env = {
+        **os.environ,
+        "DUCKDB_PATH": str(root / "copy.duckdb"),
+        "RAW_DATA_DIR": str(root / "raw"),
+        "DBT_PROFILES_DIR": str(root / "profiles"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    process = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--vars", "{as_of_date: '2026-06-30'}",
+         "--select", "+int_segment_members_evaluated", "seg_chain_19", "--resource-type", "seed", "--resource-type", "model"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert process.returncode == 0, process.stdout[-4000:]
+    compiled = root / "target" / "compiled" / "customer_segments" / "models"
+    last = (compiled / "segments" / "seg_chain_19.sql").read_text()
+    # 19 referenced segments, each once: a few hundred bytes apiece
+    assert last.count("in_segment_chain_00 as") == 1
+    assert len(last) < 30_000, len(last)
+    evaluated = (compiled / "intermediate" / "segments" / "int_segment_members_evaluated.sql").read_text()
+    assert len(evaluated) < 400_000, len(evaluated)
+    with duckdb.connect(str(root / "copy.duckdb"), read_only=True) as connection:
+        members = connection.execute(
+            "select segment_key, list(contact_id order by contact_id) from intermediate.int_segment_members_evaluated "
+            "where segment_key like 'chain_%' group by all"
+        ).fetchall()
+        view = connection.execute("select count(*) from segments.seg_chain_19").fetchone()[0]
+    by_key = dict(members)
+    assert len(by_key) == 20 and by_key["chain_00"]
+    assert all(value == by_key["chain_00"] for value in by_key.values())
+    assert view == len(by_key["chain_00"])

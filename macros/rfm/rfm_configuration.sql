@@ -53,8 +53,8 @@
     {%- if value == '' -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- if not modules.re.match('^[0-9]+$', value) or (value | int) < 1 -%}
-        {{ exceptions.raise_compiler_error("var rfm_lookback_days: '" ~ value ~ "' must be a whole number of days >= 1, or empty for all history") }}
+    {%- if not modules.re.match('^[0-9]+$', value) or (value | int) < 1 or (value | int) > 36500 -%}
+        {{ exceptions.raise_compiler_error("var rfm_lookback_days: '" ~ value ~ "' must be a whole number of days from 1 to 36500, or empty for all history") }}
     {%- endif -%}
     {{- return(value | int) -}}
 {%- endmacro %}

@@ -25,10 +25,78 @@
             {%- if not node.name.startswith('seg_') -%}
                 {{ exceptions.raise_compiler_error("model '" ~ node.name ~ "' has meta.segment, so its name must start with seg_ (seg_<segment key>)") }}
             {%- endif -%}
-            {%- do registry.update({node.name[4:]: {'definition': node.config.meta.segment, 'model': node.name, 'path': node.original_file_path}}) -%}
+            {%- do registry.update({node.name[4:]: {
+                'definition': node.config.meta.segment,
+                'model': node.name,
+                'path': node.original_file_path,
+                'yaml_path': (node.patch_path or '').split('://')[-1],
+            }}) -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(registry) }}
+{%- endmacro %}
+
+{#- Definitions are dbt YAML, which dbt renders as Jinja before any macro
+    sees them: `{{ env_var('X') }}` in a value would put an environment value
+    into marts.segments. A definition must read the same rendered and as
+    written; the first place where it does not is named. -#}
+{% macro segment_rendered_difference(rendered, written, path) -%}
+    {%- if rendered == written -%}
+        {{ return(none) }}
+    {%- elif rendered is mapping and written is mapping -%}
+        {%- for name in written -%}
+            {%- set found = segment_rendered_difference(rendered.get(name), written[name], path ~ '.' ~ name) -%}
+            {%- if found is not none -%}
+                {{ return(found) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- elif segment_is_list(rendered) and segment_is_list(written) and rendered | length == written | length -%}
+        {%- for index in range(written | length) -%}
+            {%- set found = segment_rendered_difference(rendered[index], written[index], path ~ '[' ~ index ~ ']') -%}
+            {%- if found is not none -%}
+                {{ return(found) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return({'path': path, 'written': written}) }}
+{%- endmacro %}
+
+{#- Stops the build when a definition as dbt rendered it differs from the
+    definition as written in its YAML file. -#}
+{% macro check_segment_written_as_rendered(key, definition, written) -%}
+    {%- set difference = segment_rendered_difference(definition, written, 'meta.segment') -%}
+    {%- if difference is not none -%}
+        {{ segment_error({'key': key}, difference.path, "'" ~ (difference.written | string)[:200] ~ "' is Jinja, which dbt renders before the segment language reads it; definitions take plain values") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The definitions as written in the YAML files (on DuckDB, which reads
+    the files with read_text; elsewhere none: dbt's rendered values only). -#}
+{% macro segment_written_definitions(registry) -%}
+    {{ return(adapter.dispatch('segment_written_definitions', 'customer_segments')(registry)) }}
+{%- endmacro %}
+
+{% macro default__segment_written_definitions(registry) -%}
+    {{ return({}) }}
+{%- endmacro %}
+
+{% macro duckdb__segment_written_definitions(registry) -%}
+    {%- set written = {} -%}
+    {%- set files = {} -%}
+    {%- set root = (flags.PROJECT_DIR or '.') | string -%}
+    {%- for key, entry in registry.items() if entry.yaml_path -%}
+        {%- if entry.yaml_path not in files -%}
+            {%- set text = run_query('select content from read_text(' ~ sql_string_literal(root ~ '/' ~ entry.yaml_path) ~ ')').columns[0].values()[0] -%}
+            {%- do files.update({entry.yaml_path: fromyaml(text)}) -%}
+        {%- endif -%}
+        {%- for model in files[entry.yaml_path].get('models', []) if model.name == entry.model -%}
+            {%- set meta = (model.get('config') or {}).get('meta') or model.get('meta') or {} -%}
+            {%- if meta.segment is defined -%}
+                {%- do written.update({key: meta.segment}) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(written) }}
 {%- endmacro %}
 
 {#- Checks what a segment's definition holds besides its condition. -#}
@@ -123,9 +191,39 @@
         'fields': segment_contact_fields(),
         'relations': segment_relations() if relations is none else relations,
         'static_lists': [],
+        'regexes': [],
+        'referenced': [],
     } -%}
     {%- set sql = segment_members_query(context, registry[key].definition.condition) -%}
-    {{ return({'sql': sql, 'static_lists': context.static_lists}) }}
+    {#- Segments named by in_segment / not_in_segment: each once, as a CTE
+        that its users select from, dependencies first. -#}
+    {%- if context.referenced -%}
+        {%- set ctes = [] -%}
+        {%- for reference in context.referenced -%}
+            {%- do ctes.append(segment_cte_name(reference.key) ~ ' as ' ~ materialized_cte() ~ '(\n' ~ reference.sql ~ '\n)') -%}
+        {%- endfor -%}
+        {%- set sql = 'with\n' ~ (ctes | join(',\n')) ~ '\n' ~ sql -%}
+    {%- endif -%}
+    {{ return({'sql': sql, 'static_lists': context.static_lists, 'regexes': context.regexes}) }}
+{%- endmacro %}
+
+{#- The CTE that holds a referenced segment's members. -#}
+{% macro segment_cte_name(key) -%}
+    {{ return('in_segment_' ~ key) }}
+{%- endmacro %}
+
+{#- `materialized ` where the engine computes a CTE once on request
+    (a CTE read by several conditions must not be evaluated per read). -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'customer_segments')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+    {{ return('materialized ') }}
+{%- endmacro %}
+
+{% macro spark__materialized_cte() -%}
+    {{ return('') }}
 {%- endmacro %}
 
 {#- select contact_id from the contacts for which `condition` holds. -#}
@@ -244,10 +342,10 @@
     {%- elif op in ['within_last_days', 'before_days_ago'] -%}
         {%- if op == 'within_last_days' -%}
             {%- set days = segment_whole_number(context, path ~ '.value', value, 1) -%}
-            {%- set sql = target ~ ' between ' ~ date_literal(segment_days_before(context, days - 1)) ~ ' and ' ~ date_literal(context.as_of) -%}
+            {%- set sql = target ~ ' between ' ~ date_literal(segment_days_before(context, days - 1, path ~ '.value')) ~ ' and ' ~ date_literal(context.as_of) -%}
         {%- else -%}
             {%- set days = segment_whole_number(context, path ~ '.value', value, 0) -%}
-            {%- set sql = target ~ ' <= ' ~ date_literal(segment_days_before(context, days)) -%}
+            {%- set sql = target ~ ' <= ' ~ date_literal(segment_days_before(context, days, path ~ '.value')) -%}
         {%- endif -%}
     {%- elif op in ['contains', 'starts_with', 'ends_with', 'matches'] -%}
         {%- set literal = segment_literal(context, path ~ '.value', value, 'text') -%}
@@ -258,6 +356,7 @@
         {%- elif op == 'ends_with' -%}
             {%- set sql = dbt.right(target, value | length) ~ ' = ' ~ literal -%}
         {%- else -%}
+            {%- do context.regexes.append({'segment': context.key, 'path': path ~ '.value', 'pattern': value}) -%}
             {%- set sql = regex_matches(target, literal) -%}
         {%- endif -%}
     {%- else -%}
@@ -278,7 +377,7 @@
     {%- endif -%}
     {%- if condition.within_last_days is defined -%}
         {%- set days = segment_whole_number(context, path ~ '.within_last_days', condition.within_last_days, 1) -%}
-        {%- do filters.append(t ~ '.last_tagged_date >= ' ~ date_literal(segment_days_before(context, days - 1))) -%}
+        {%- do filters.append(t ~ '.last_tagged_date >= ' ~ date_literal(segment_days_before(context, days - 1, path ~ '.within_last_days'))) -%}
     {%- endif -%}
     {{ return('exists (select 1 from ' ~ context.relations.tags ~ ' as ' ~ t ~ ' where ' ~ (filters | join(' and ')) ~ ')') }}
 {%- endmacro %}
@@ -396,6 +495,7 @@
             {%- do filters.append(text_contains(column, segment_literal(context, path ~ '.where.' ~ name, value, 'text'))) -%}
         {%- elif name == 'url_matches' -%}
             {%- do filters.append(regex_matches(column, segment_literal(context, path ~ '.where.' ~ name, value, 'text'))) -%}
+            {%- do context.regexes.append({'segment': context.key, 'path': path ~ '.where.' ~ name, 'pattern': value}) -%}
         {%- else -%}
             {%- set allowed = segment_traffic_sources() if name == 'traffic_source' else none -%}
             {%- do filters.append(column ~ ' in ' ~ segment_literal_list(context, path ~ '.where.' ~ name, value, 'text', allowed)) -%}
@@ -414,11 +514,11 @@
     {%- endif -%}
     {%- if mode == 'last_within_days' -%}
         {%- set days = segment_whole_number(context, path ~ '.last_within_days', condition.last_within_days, 1) -%}
-        {%- do filters.append(e ~ '.occurred_date >= ' ~ date_literal(segment_days_before(context, days - 1))) -%}
+        {%- do filters.append(e ~ '.occurred_date >= ' ~ date_literal(segment_days_before(context, days - 1, path ~ '.last_within_days'))) -%}
         {{ return('exists (select 1 from ' ~ context.relations.events ~ ' as ' ~ e ~ ' where ' ~ (filters | join(' and ')) ~ ')') }}
     {%- elif mode == 'last_before_days' -%}
         {%- set days = segment_whole_number(context, path ~ '.last_before_days', condition.last_before_days, 0) -%}
-        {{ return('coalesce((select max(' ~ e ~ '.occurred_date) from ' ~ context.relations.events ~ ' as ' ~ e ~ ' where ' ~ (filters | join(' and ')) ~ ') <= ' ~ date_literal(segment_days_before(context, days)) ~ ', false)') }}
+        {{ return('coalesce((select max(' ~ e ~ '.occurred_date) from ' ~ context.relations.events ~ ' as ' ~ e ~ ' where ' ~ (filters | join(' and ')) ~ ') <= ' ~ date_literal(segment_days_before(context, days, path ~ '.last_before_days')) ~ ', false)') }}
     {%- endif -%}
     {%- set times = segment_whole_number(context, path ~ '.' ~ mode, condition[mode] if condition[mode] is defined else 1, 0) -%}
     {%- do filters.append(segment_window_sql(context, path ~ '.window', condition.window, e ~ '.occurred_date')) -%}
@@ -426,20 +526,25 @@
     {{ return('((select count(*) from ' ~ context.relations.events ~ ' as ' ~ e ~ ' where ' ~ (filters | join(' and ')) ~ ') ' ~ symbols[mode] ~ ' ' ~ times ~ ')') }}
 {%- endmacro %}
 
-{#- in_segment / not_in_segment: the other segment's condition, evaluated
-    for the same contact; a cycle stops the build naming its segments. -#}
+{#- in_segment / not_in_segment: membership of the other segment, whose
+    condition is compiled once into a CTE (compile_segment_parts) however
+    often it is named, so SQL grows linearly with the definitions; a cycle
+    stops the build naming its segments. -#}
 {% macro segment_membership_sql(context, path, other, alias, negate) -%}
-    {%- if other not in context.registry -%}
+    {%- if other is not string or other not in context.registry -%}
         {{ segment_error(context, path, "unknown segment '" ~ other ~ "'; segments: " ~ (context.registry.keys() | list | join(', '))) }}
     {%- endif -%}
     {%- if other in context.stack -%}
         {{ exceptions.raise_compiler_error("segments form a cycle: " ~ ((context.stack[context.stack.index(other):] + [other]) | join(' -> ')) ~ "; a segment cannot depend on itself through in_segment / not_in_segment") }}
     {%- endif -%}
-    {%- set inner = {} -%}
-    {%- do inner.update(context) -%}
-    {%- do inner.update({'key': other, 'stack': context.stack + [other], 'depth': context.depth + 1}) -%}
-    {%- set members = segment_members_query(inner, context.registry[other].definition.condition) -%}
-    {{ return('(' ~ alias ~ '.contact_id ' ~ ('not in' if negate else 'in') ~ ' (' ~ members ~ '))') }}
+    {%- if other not in context.referenced | map(attribute='key') | list -%}
+        {%- set inner = {} -%}
+        {%- do inner.update(context) -%}
+        {%- do inner.update({'key': other, 'stack': context.stack + [other], 'depth': 0}) -%}
+        {%- set members = segment_members_query(inner, context.registry[other].definition.condition) -%}
+        {%- do context.referenced.append({'key': other, 'sql': members}) -%}
+    {%- endif -%}
+    {{ return('(' ~ alias ~ '.contact_id ' ~ ('not in' if negate else 'in') ~ ' (select ' ~ segment_cte_name(other) ~ '.contact_id from ' ~ segment_cte_name(other) ~ '))') }}
 {%- endmacro %}
 
 {#- The body of a segment model (models/segments/seg_<key>.sql): its
@@ -476,20 +581,59 @@ final as (
 select * from final
 {%- endmacro %}
 
-{#- Static lists named by segment conditions that do not exist as of the
-    as-of date stop the build (only when the list tables are there: builds
-    and runs create them in the on-run-start hook). -#}
-{% macro check_segment_static_list_references(registry) -%}
-    {%- set references = [] -%}
-    {%- for key in registry -%}
-        {%- do references.extend(compile_segment_parts(key, registry).static_lists) -%}
-    {%- endfor -%}
-    {%- if references and flags.WHICH in ['run', 'build'] -%}
-        {%- set known = run_query('select list_key from ' ~ ref('stg_static_lists__lists') ~ ' where effective_date <= ' ~ as_of_date()).columns[0].values() | list -%}
-        {%- for reference in references if reference.list_key not in known -%}
-            {{ exceptions.raise_compiler_error("segment '" ~ reference.segment ~ "', " ~ reference.path ~ ": unknown static list '" ~ reference.list_key ~ "' (none effective as of " ~ as_of_date_string() ~ "); static lists: " ~ ((known | join(', ')) or 'none')) }}
+{#- On-run-start, after the static list tables exist: what only the
+    warehouse can answer about the definitions. A definition must read the
+    same as written in its YAML file (dbt renders Jinja in YAML, so an
+    `{{ env_var(...) }}` would otherwise reach marts.segments). A static list a condition
+    names must exist as of the as-of date, and every regular expression
+    (matches, url_matches) must compile on the engine; otherwise the build
+    stops before any model runs, naming the segment, the path and the value. -#}
+{% macro check_segment_references() %}
+    {%- if execute and flags.WHICH in ['run', 'build'] -%}
+        {%- set names = {} -%}
+        {%- for input in ['contacts', 'orders', 'lines', 'events', 'tags', 'static_members'] -%}
+            {%- do names.update({input: input}) -%}
+        {%- endfor -%}
+        {%- set registry = segment_registry() -%}
+        {%- set written = segment_written_definitions(registry) -%}
+        {%- for key in written -%}
+            {%- do check_segment_written_as_rendered(key, registry[key].definition, written[key]) -%}
+        {%- endfor -%}
+        {%- set lists = [] -%}
+        {%- set regexes = [] -%}
+        {%- for key in registry -%}
+            {%- set parts = compile_segment_parts(key, registry, relations=names) -%}
+            {%- do lists.extend(parts.static_lists) -%}
+            {%- do regexes.extend(parts.regexes) -%}
+        {%- endfor -%}
+        {%- if lists -%}
+            {%- set known = run_query('select list_key from ' ~ static_list_relation('static_lists') ~ ' where effective_date <= ' ~ as_of_date() ~ ' order by list_key').columns[0].values() | list -%}
+            {%- for reference in lists if reference.list_key not in known -%}
+                {{ exceptions.raise_compiler_error("segment '" ~ reference.segment ~ "', " ~ reference.path ~ ": unknown static list '" ~ reference.list_key ~ "' (none effective as of " ~ as_of_date_string() ~ "); static lists: " ~ ((known | join(', ')) or 'none')) }}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- for regex in regexes -%}
+            {%- if not regex_is_valid(regex.pattern) -%}
+                {{ exceptions.raise_compiler_error("segment '" ~ regex.segment ~ "', " ~ regex.path ~ ": '" ~ regex.pattern ~ "' is not a valid regular expression on " ~ target.type ~ " (RE2 syntax on DuckDB: no look-around or back-references)") }}
+            {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
+    select 1
+{% endmacro %}
+
+{#- Whether the engine compiles `pattern` as a regular expression. -#}
+{% macro regex_is_valid(pattern) -%}
+    {{ return(adapter.dispatch('regex_is_valid', 'customer_segments')(pattern)) }}
+{%- endmacro %}
+
+{#- Elsewhere an invalid pattern stops the segment's model with the
+    engine's own error. -#}
+{% macro default__regex_is_valid(pattern) -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro duckdb__regex_is_valid(pattern) -%}
+    {{ return(run_query('select try(regexp_matches(' ~ sql_string_literal('') ~ ', ' ~ sql_string_literal(pattern) ~ ')) is not null').columns[0].values()[0]) }}
 {%- endmacro %}
 
 {#- dbt run-operation segment_sql --args '{condition: {...}, segments: {key:

@@ -153,14 +153,7 @@
         {{ return(false) }}
     {%- endif -%}
     {%- set parts = value.split('-') -%}
-    {%- set month = parts[1] | int -%}
-    {%- set day = parts[2] | int -%}
-    {%- if month < 1 or month > 12 or day < 1 -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set year = parts[0] | int -%}
-    {%- set first_of_next = modules.datetime.date(year + (month // 12), (month % 12) + 1, 1) -%}
-    {{ return(day <= (first_of_next - modules.datetime.timedelta(days=1)).day) }}
+    {{ return(is_calendar_date(parts[0] | int, parts[1] | int, parts[2] | int)) }}
 {%- endmacro %}
 
 {#- One value of a type, checked, as SQL: text and dates as quoted literals,
@@ -174,6 +167,9 @@
     {%- elif value_type == 'number' -%}
         {%- if not segment_is_number(value) -%}
             {{ segment_error(context, path, "'" ~ value ~ "' must be a number") }}
+        {%- endif -%}
+        {%- if value != value or value > 1e300 or value < -1e300 -%}
+            {{ segment_error(context, path, "'" ~ value ~ "' must be a finite number (not .nan or .inf)") }}
         {%- endif -%}
         {{ return(value | string) }}
     {%- elif value_type == 'date' -%}
@@ -205,11 +201,17 @@
     {{ return('(' ~ (literals | join(', ')) ~ ')') }}
 {%- endmacro %}
 
-{#- The YYYY-MM-DD date `days` days before the as-of date. -#}
-{% macro segment_days_before(context, days) -%}
+{#- The YYYY-MM-DD date `days` days before the as-of date. A count of days
+    that reaches before 1900-01-01 (where no data can be: staging quarantines
+    earlier timestamps) stops the build naming the segment and path. -#}
+{% macro segment_days_before(context, days, path=none) -%}
     {%- set parts = context.as_of.split('-') -%}
-    {%- set day = modules.datetime.date(parts[0] | int, parts[1] | int, parts[2] | int) - modules.datetime.timedelta(days=days) -%}
-    {{ return(day.strftime('%Y-%m-%d')) }}
+    {%- set as_of = modules.datetime.date(parts[0] | int, parts[1] | int, parts[2] | int) -%}
+    {%- set earliest = modules.datetime.date(1900, 1, 1) -%}
+    {%- if days > (as_of - earliest).days -%}
+        {{ segment_error(context, path or 'condition', days ~ " days before the as-of date " ~ context.as_of ~ " is before 1900-01-01; use fewer days (at most " ~ (as_of - earliest).days ~ ")") }}
+    {%- endif -%}
+    {{ return((as_of - modules.datetime.timedelta(days=days)).strftime('%Y-%m-%d')) }}
 {%- endmacro %}
 
 {#- A window over a date column, as a SQL condition. Absent: all history up
@@ -223,7 +225,7 @@
     {%- endif -%}
     {%- if 'last_days' in window -%}
         {%- set days = segment_whole_number(context, path ~ '.last_days', window.last_days, 1) -%}
-        {{ return('(' ~ column ~ ' >= ' ~ date_literal(segment_days_before(context, days - 1)) ~ ')') }}
+        {{ return('(' ~ column ~ ' >= ' ~ date_literal(segment_days_before(context, days - 1, path ~ '.last_days')) ~ ')') }}
     {%- elif 'between' in window -%}
         {%- set bounds = window.between -%}
         {%- if not segment_is_list(bounds) or bounds | length != 2 -%}

@@ -5,17 +5,23 @@
         {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' is not a date in YYYY-MM-DD form (e.g. 2024-06-30)") }}
     {%- endif -%}
     {%- set parts = value.split('-') -%}
-    {%- set year = parts[0] | int -%}
-    {%- set month = parts[1] | int -%}
-    {%- set day = parts[2] | int -%}
-    {%- if month < 1 or month > 12 or day < 1 or day > 31 -%}
+    {%- if not is_calendar_date(parts[0] | int, parts[1] | int, parts[2] | int) -%}
         {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' is not a calendar date") }}
     {%- endif -%}
-    {%- set first_of_next = modules.datetime.date(year + (month // 12), (month % 12) + 1, 1) -%}
-    {%- if day > (first_of_next - modules.datetime.timedelta(days=1)).day -%}
-        {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' is not a calendar date") }}
+    {%- if value < '1900-01-01' or value > '9998-12-31' -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' is outside the dates the project computes with (1900-01-01 to 9998-12-31)") }}
     {%- endif -%}
     {{- return(value) -}}
+{%- endmacro %}
+
+{#- True when year-month-day is a real calendar day (years 1 to 9999). -#}
+{% macro is_calendar_date(year, month, day) -%}
+    {%- if year < 1 or year > 9999 or month < 1 or month > 12 or day < 1 -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
+    {%- set lengths = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+    {{ return(day <= lengths[month - 1]) }}
 {%- endmacro %}
 
 {#- A var's value as trimmed text, '' when empty, null or 'none'. -#}

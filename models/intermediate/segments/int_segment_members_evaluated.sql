@@ -4,8 +4,7 @@
 -- table; the seg_<key> views hold the same SQL one segment each.
 -- depends_on: {{ ref('stg_static_lists__lists') }}
 {%- set relations = segment_relations() -%}
-{%- set registry = validated_segment_registry() if execute else {} -%}
-{%- do check_segment_static_list_references(registry) if execute else none %}
+{%- set registry = validated_segment_registry() if execute else {} %}
 with
 
 static_members as (
