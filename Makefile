@@ -58,7 +58,7 @@ data: install ## Generate sample raw data into RAW_DATA_DIR unless it holds a ra
 
 build: install ## dbt build (seeds, models, unit and data tests) on DuckDB
 	@$(paths); $(dbt_vars); mkdir -p "$$(dirname "$${DUCKDB_PATH}")"; \
-	echo "dbt build $${dbt_vars[*]}"; $(BIN)/dbt build "$${dbt_vars[@]}"
+	echo "dbt build $${dbt_vars[*]}"; $(BIN)/python -m orchestration.dbt_gate build "$${dbt_vars[@]}"
 
 summary: install ## Print rows per mart and rows rejected per reason
 	@$(paths); $(BIN)/python -m orchestration.summary
@@ -89,7 +89,7 @@ load: install ## Load RAW_DATA_DIR into raw.* tables (then build with raw_source
 
 docs: install ## Generate the dbt docs site into target/ and say how to serve it
 	@$(paths); $(dbt_vars); mkdir -p "$$(dirname "$${DUCKDB_PATH}")"; \
-	$(BIN)/dbt docs generate "$${dbt_vars[@]}"
+	$(BIN)/python -m orchestration.dbt_gate docs generate "$${dbt_vars[@]}"
 	@echo "Open it with: $(BIN)/dbt docs serve --profiles-dir profiles"
 
 test: install lint-python test-python test-build lint-sql ## Everything CI runs

@@ -8,12 +8,17 @@ import duckdb
 from pydantic import Field
 
 from orchestration.partitions import as_of_date_for_partition, daily_partitions
-from orchestration.segment_export import DEFAULT_COLUMNS, ExportError, default_export_dir, export_segments
+from orchestration.segment_export import (
+    CONSENTS,
+    DEFAULT_COLUMNS,
+    EXPORT_INPUTS,
+    ExportError,
+    default_export_dir,
+    export_segments,
+)
 from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 EXPORTS_GROUP = "exports"
-# What the export reads: the members and the marts its columns come from.
-EXPORT_INPUTS = ["segments", "segment_members", "dim_contacts", "rfm_scores", "erfm_scores", "engagement_status"]
 
 
 class SegmentExportConfig(dg.Config):
@@ -23,6 +28,10 @@ class SegmentExportConfig(dg.Config):
         "(without the PII columns when hash_email is on).",
     )
     hash_email: bool = Field(default=False, description="Export email as email_sha256; no other PII may leave.")
+    consent: str = Field(
+        default="",
+        description=f"Which members leave: {' or '.join(CONSENTS)}; empty: reachable with hash_email, all otherwise.",
+    )
 
 
 def manifest_table(manifest: dict) -> str:
@@ -60,6 +69,7 @@ def segment_exports(
             hash_email=config.hash_email,
             as_of_date=as_of_date,
             log=context.log.info,
+            consent=config.consent or None,
         )
     except ExportError as error:
         raise dg.Failure(description=f"customers export: {error}") from error
@@ -73,6 +83,7 @@ def segment_exports(
             "segments": len(manifest["segments"]),
             "columns": ", ".join(manifest["columns"]),
             "hashed_email": manifest["hashed_email"],
+            "consent": manifest["consent"],
             "dagster/row_count": sum(entry["rows"] for entry in manifest["segments"]),
             "files": dg.MetadataValue.md(manifest_table(manifest)),
         }

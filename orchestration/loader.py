@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.raw_contract import Entity, load_contract
+from orchestration.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
 class RawDataError(Exception):
@@ -159,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loader: target '{args.target}' is not supported yet; supported targets: duckdb", file=sys.stderr)
         return 2
     started = time.monotonic()
+    try:
+        wait_until_free(args.duckdb_path)
+    except WarehouseLockedError as error:
+        print(f"loader: {error}", file=sys.stderr)
+        return 3
     try:
         rows = load_duckdb(args.duckdb_path, args.raw_data_dir, args.schema)
     except RawDataError as error:

@@ -11,9 +11,22 @@ engagement_status), a header row in the CSV. manifest.json lists, per
 segment, the rows, the columns, the as-of date and each file's SHA-256.
 
 With --hash-email the email column leaves as email_sha256, the SHA-256 (hex)
-of the normalised address (trimmed, lower case), and no other PII column
-(those marked `pii: true` in the models' YAML) may be exported. A column that
-no mart has is an error naming it.
+of the normalised address (every surrounding whitespace character removed, as
+Python's str.strip() does: spaces, tabs, line breaks, no-break spaces; then
+lower case), and no other PII column (those marked `pii: true` in the models'
+YAML) may be exported. A column that no mart has is an error naming it.
+
+--consent says which members leave: `reachable` (subscribed, with an email:
+the contacts a campaign or an ad audience may use) or `all` (every member,
+whatever its subscription status). The default is reachable with
+--hash-email (an audience upload) and all otherwise (a CRM hand-over).
+
+Every run writes the folder afresh: the files of the folder's previous export
+(those its manifest.json lists) are removed first, so the manifest always
+describes exactly the files beside it; a folder holding any other file is
+refused. The warehouse's marts must agree on one as-of date: a build that
+stopped part-way leaves some marts on the previous date, and exporting them
+would label yesterday's members with today's date.
 """
 
 from __future__ import annotations
@@ -51,6 +64,11 @@ DEFAULT_COLUMNS = (
 )
 FORMATS = ("csv", "parquet")
 HASHED_EMAIL = "email_sha256"
+CONSENTS = ("reachable", "all")
+# The marts an export reads, each holding one as-of date after a whole build.
+EXPORT_INPUTS = ("segments", "segment_members", *SOURCE_TABLES)
+# What Python's str.strip() removes (str.isspace), as an RE2 character class.
+WHITESPACE_CLASS = r"[\s\v\x{1c}-\x{1f}\x{85}\p{Z}]"
 
 
 class ExportError(Exception):
@@ -69,8 +87,14 @@ class Column:
     def sql(self) -> str:
         alias = f"{self.table}.{quote(self.name)}"
         if self.hashed:
-            return f"sha256(lower(trim({alias}))) as {quote(self.output_name)}"
+            return f"sha256(lower({normalised_text(alias)})) as {quote(self.output_name)}"
         return f"{alias} as {quote(self.output_name)}"
+
+
+def normalised_text(expression: str) -> str:
+    """SQL: the text without any surrounding whitespace (str.strip())."""
+    pattern = f"^{WHITESPACE_CLASS}+|{WHITESPACE_CLASS}+$"
+    return f"regexp_replace({expression}, {literal(pattern)}, '', 'g')"
 
 
 def quote(identifier: str) -> str:
@@ -166,16 +190,61 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def members_query(columns: list[Column], segment_key: str) -> str:
+def members_query(columns: list[Column], segment_key: str, consent: str = "all") -> str:
     joins = "\n".join(
         f"left join marts.{table} as {table} on segment_members.contact_id = {table}.contact_id" for table in SOURCE_TABLES
     )
+    reachable = "\nand dim_contacts.is_subscribed and dim_contacts.has_email" if consent == "reachable" else ""
     return (
         f"select {', '.join(column.sql() for column in columns)}\n"
         f"from marts.segment_members as segment_members\n{joins}\n"
-        f"where segment_members.segment_key = {literal(segment_key)}\n"
+        f"where segment_members.segment_key = {literal(segment_key)}{reachable}\n"
         "order by segment_members.contact_id"
     )
+
+
+def check_one_as_of_date(connection: duckdb.DuckDBPyConnection) -> str:
+    """The as-of date every input mart holds; an ExportError naming the marts
+    when they disagree (a build that stopped part-way) or are empty."""
+    held: dict[str, list[str]] = {}
+    for table in EXPORT_INPUTS:
+        dates = connection.execute(
+            f"select distinct cast(as_of_date as varchar) from marts.{table} order by 1"
+        ).fetchall()
+        held[table] = [row[0] for row in dates]
+    if not held["dim_contacts"]:
+        raise ExportError("marts.dim_contacts is empty; run `make run` (dbt build) first")
+    found = sorted({date for dates in held.values() for date in dates})
+    if len(found) > 1:
+        listed = "; ".join(f"{table}: {', '.join(dates) or 'empty'}" for table, dates in held.items())
+        raise ExportError(
+            f"the warehouse's marts disagree on the as-of date ({listed}): the last build stopped part-way. "
+            "Fix what stopped it and build again; nothing was exported."
+        )
+    return found[0]
+
+
+def prepare_folder(target: Path) -> None:
+    """Makes `target` ready for a fresh export: removes the files of its
+    previous export (its manifest.json lists them) and refuses a folder that
+    holds anything else, which the export did not write."""
+    target.mkdir(parents=True, exist_ok=True)
+    manifest_path = target / "manifest.json"
+    ours: set[str] = {"manifest.json"}
+    if manifest_path.is_file():
+        previous = json.loads(manifest_path.read_text(encoding="utf-8"))
+        for entry in previous.get("segments", []):
+            ours.update(file["file"] for file in entry.get("files", {}).values())
+    others = sorted(path.name for path in target.iterdir() if path.name not in ours)
+    if others:
+        raise ExportError(
+            f"{target} holds files this export did not write ({', '.join(others[:5])}"
+            f"{' and more' if len(others) > 5 else ''}); an export writes into a folder of its own: choose another --out"
+        )
+    for name in sorted(ours):
+        path = target / name
+        if path.is_file() and "/" not in name:
+            path.unlink()
 
 
 def export_segments(
@@ -187,13 +256,18 @@ def export_segments(
     formats: tuple[str, ...] = FORMATS,
     as_of_date: str | None = None,
     log: Any = print,
+    consent: str | None = None,
 ) -> dict[str, Any]:
     """Writes the files and manifest.json into `out_dir` (default
     <export dir>/<as-of date>) and returns the manifest. With `as_of_date`,
-    the warehouse must hold that date."""
+    the warehouse must hold that date. `consent`: reachable or all (default:
+    reachable with hashing, all otherwise)."""
     unknown_formats = sorted(set(formats) - set(FORMATS))
     if unknown_formats or not formats:
         raise ExportError(f"unknown format(s) {', '.join(unknown_formats) or '(none)'}; formats: {', '.join(FORMATS)}")
+    consent = consent or ("reachable" if hash_email else "all")
+    if consent not in CONSENTS:
+        raise ExportError(f"unknown consent '{consent}'; choose one of {', '.join(CONSENTS)}")
     if not database.is_file():
         raise ExportError(f"no warehouse at {database}; run `make run` first")
     started = time.monotonic()
@@ -203,9 +277,7 @@ def export_segments(
         catalog = connection.execute(
             "select segment_key, name, status, cast(as_of_date as varchar) from marts.segments order by segment_key"
         ).fetchall()
-        held = connection.execute("select cast(max(as_of_date) as varchar) from marts.dim_contacts").fetchone()[0]
-        if held is None:
-            raise ExportError("marts.dim_contacts is empty; run `make run` (dbt build) first")
+        held = check_one_as_of_date(connection)
         if as_of_date is not None and held != as_of_date:
             raise ExportError(
                 f"the warehouse holds as-of date {held}, not {as_of_date}: build that date first "
@@ -220,19 +292,17 @@ def export_segments(
         else:
             selected = [row for row in catalog if row[2] == "active"]
         target = out_dir or default_export_dir() / held
-        target.mkdir(parents=True, exist_ok=True)
+        prepare_folder(target)
         entries = []
         for key, name, _, _ in selected:
-            query = members_query(chosen, key)
+            query = members_query(chosen, key, consent)
             files: dict[str, Any] = {}
             for kind in formats:
                 path = target / f"{key}.{kind}"
                 options = "(format csv, header true, delimiter ',')" if kind == "csv" else "(format parquet)"
                 connection.execute(f"copy ({query}) to {literal(str(path))} {options}")
                 files[kind] = {"file": path.name, "sha256": sha256_of(path), "bytes": path.stat().st_size}
-            rows = connection.execute(
-                f"select count(*) from marts.segment_members where segment_key = {literal(key)}"
-            ).fetchone()[0]
+            rows = connection.execute(f"select count(*) from ({query})").fetchone()[0]
             entries.append({
                 "segment_key": key,
                 "name": name,
@@ -245,6 +315,7 @@ def export_segments(
     manifest = {
         "as_of_date": held,
         "hashed_email": hash_email,
+        "consent": consent,
         "columns": [column.output_name for column in chosen],
         "segments": entries,
     }
@@ -269,12 +340,31 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--hash-email", action="store_true", help="email leaves as email_sha256; no other PII may leave")
     parser.add_argument("--format", default=",".join(FORMATS), help="csv, parquet or both (default: csv,parquet)")
+    parser.add_argument(
+        "--consent",
+        choices=CONSENTS,
+        help="reachable: only subscribed members with an email; all: every member (default: reachable with "
+        "--hash-email, all otherwise)",
+    )
     arguments = parser.parse_args(argv)
     warehouse.configure_environment()
     columns = [name.strip() for name in arguments.columns.split(",") if name.strip()] if arguments.columns else None
     formats = tuple(name.strip() for name in arguments.format.split(",") if name.strip())
     try:
-        export_segments(warehouse.duckdb_path(), arguments.out, columns, arguments.segments, arguments.hash_email, formats)
+        warehouse.wait_until_free(warehouse.duckdb_path(), read_only=True)
+    except warehouse.WarehouseLockedError as error:
+        print(f"segment export: {error}", file=sys.stderr)
+        return 3
+    try:
+        export_segments(
+            warehouse.duckdb_path(),
+            arguments.out,
+            columns,
+            arguments.segments,
+            arguments.hash_email,
+            formats,
+            consent=arguments.consent,
+        )
     except ExportError as error:
         print(f"segment export: {error}", file=sys.stderr)
         return 2

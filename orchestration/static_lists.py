@@ -94,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("show", help="list the static lists")
     arguments = parser.parse_args(argv)
     warehouse.configure_environment()
+    try:
+        warehouse.wait_until_free(warehouse.duckdb_path(), read_only=arguments.command == "show")
+    except warehouse.WarehouseLockedError as error:
+        print(f"static lists: {error}", file=sys.stderr)
+        return 3
     if arguments.command == "freeze":
         options: dict[str, object] = {"list_key": arguments.list_key, "segment_key": arguments.segment}
         if arguments.name:

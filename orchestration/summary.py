@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.warehouse_lock import WarehouseLockedError, wait_until_free
+
 
 def summarise(database: Path) -> str:
     with duckdb.connect(str(database), read_only=True) as connection:
@@ -131,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.duckdb_path.is_file():
         print(f"summary: no warehouse at {args.duckdb_path}; run `make run` first", file=sys.stderr)
         return 2
+    try:
+        wait_until_free(args.duckdb_path, read_only=True)
+    except WarehouseLockedError as error:
+        print(f"summary: {error}", file=sys.stderr)
+        return 3
     print(summarise(args.duckdb_path))
     return 0
 

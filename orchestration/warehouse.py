@@ -11,13 +11,20 @@ and retry (see `WarehouseResource`).
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from pydantic import Field
+
+from orchestration.warehouse_lock import (  # noqa: F401 (re-exported: one import for callers)
+    LOCK_TIMEOUT_VARIABLE,
+    WarehouseLockedError,
+    holder_text,
+    is_lock_error,
+    wait_until_free,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DUCKDB_PATH = "warehouse/customer_segments.duckdb"
@@ -27,8 +34,6 @@ DEFAULT_RAW_DATA_DIR = "data/raw"
 # limits it to one run at a time ("granularity: run").
 WAREHOUSE_POOL = "duckdb_warehouse"
 
-_LOCK_PATTERN = re.compile(r"could not set lock on file", re.IGNORECASE)
-_PID_PATTERN = re.compile(r"\(PID (\d+)\)")
 
 
 def configure_environment() -> None:
@@ -57,17 +62,8 @@ def raw_data_dir() -> Path:
     return Path(os.environ.get("RAW_DATA_DIR") or PROJECT_DIR / DEFAULT_RAW_DATA_DIR)
 
 
-class WarehouseLockedError(Exception):
-    """Another process holds the DuckDB file."""
-
-
-def is_lock_error(text: str) -> bool:
-    return bool(_LOCK_PATTERN.search(text))
-
-
 def lock_message(database: Path, detail: str) -> str:
-    holder = _PID_PATTERN.search(detail)
-    who = f"process {holder.group(1)}" if holder else "another process"
+    who = holder_text(detail)
     return (
         f"The warehouse {database} is locked by {who}: DuckDB allows one writer per file, "
         "and another run, a `make run` or an open DuckDB session is writing it. "

@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -542,12 +543,46 @@ def test_customers_export_files_read_back(built: dict[str, Any], tmp_path: Path)
     entry = json.loads((tmp_path / "hashed" / "manifest.json").read_text())["segments"][0]
     assert "email_sha256" in entry["columns"] and not {"email", "first_name", "last_name", "city"} & set(entry["columns"])
     frame = pd.read_parquet(tmp_path / "hashed" / "sofa_without_coffee_table.parquet")
-    with_email = frame[frame.email_sha256.notna()]
-    assert len(with_email) > 10
-    for row in with_email.itertuples():
+    # a hashed (audience) export holds the reachable members only: subscribed, with an email
+    reach = workspace.query(
+        "select contact_id, is_subscribed and has_email as ok from marts.dim_contacts"
+    ).set_index("contact_id")
+    segment_ids = set(members.query("segment_key == 'sofa_without_coffee_table'").contact_id)
+    assert set(frame.contact_id) == {c for c in segment_ids if reach.loc[c, "ok"]} and len(frame) > 10
+    assert entry["rows"] == len(frame) and len(frame) < len(segment_ids)
+    for row in frame.itertuples():
         address = contacts.loc[row.contact_id, "email"]
         assert row.email_sha256 == hashlib.sha256(address.strip().lower().encode()).hexdigest()
-    assert frame[frame.email_sha256.isna()].contact_id.map(lambda c: pd.isna(contacts.loc[c, "email"])).all()
+    everyone = export(
+        "--out", str(tmp_path / "everyone"), "--hash-email", "--consent", "all", "--segment", "sofa_without_coffee_table"
+    )
+    assert everyone.returncode == 0
+    assert len(pd.read_parquet(tmp_path / "everyone" / "sofa_without_coffee_table.parquet")) == len(segment_ids)
+    assert json.loads((tmp_path / "everyone" / "manifest.json").read_text())["consent"] == "all"
+
+    # a second export into the same folder replaces the first one's files: the manifest describes what is there
+    narrowed = export("--out", str(tmp_path / "plain"), "--hash-email", "--segment", "cart_abandoners")
+    assert narrowed.returncode == 0, narrowed.stderr
+    assert sorted(path.name for path in (tmp_path / "plain").iterdir()) == [
+        "cart_abandoners.csv", "cart_abandoners.parquet", "manifest.json"
+    ]
+    assert "email" not in pd.read_csv(tmp_path / "plain" / "cart_abandoners.csv").columns
+    (tmp_path / "plain" / "notes.txt").write_text("mine")
+    foreign = export("--out", str(tmp_path / "plain"))
+    assert foreign.returncode == 2 and "holds files this export did not write (notes.txt)" in foreign.stderr
+    assert (tmp_path / "plain" / "notes.txt").read_text() == "mine"
+
+    # marts on two as-of dates (a build that stopped part-way) are refused, naming them
+    split = tmp_path / "split.duckdb"
+    shutil.copy(workspace.database, split)
+    with duckdb.connect(str(split)) as connection:
+        connection.execute("update marts.dim_contacts set as_of_date = as_of_date + interval 1 day")
+    refused = subprocess.run(
+        [sys.executable, "-m", "orchestration.segment_export", "--out", str(tmp_path / "split")],
+        cwd=PROJECT_DIR, env={**workspace.env(), "DUCKDB_PATH": str(split)}, capture_output=True, text=True, check=False,
+    )
+    assert refused.returncode == 2 and "the warehouse's marts disagree on the as-of date" in refused.stderr
+    assert not (tmp_path / "split").exists()
     leaking = export("--out", str(tmp_path / "leak"), "--hash-email", "--columns", "contact_id,email,last_name")
     assert leaking.returncode == 2
     assert "no PII other than the hashed email may leave: remove dim_contacts.last_name" in leaking.stderr

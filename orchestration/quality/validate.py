@@ -11,6 +11,7 @@ from pathlib import Path
 from orchestration.quality.runner import as_of_date_in, data_docs_index, gx_project_dir, run_suites
 from orchestration.quality.suites import SuiteSettings
 from orchestration.warehouse import configure_environment, duckdb_path
+from orchestration.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     if not database.is_file():
         print(f"validate: no warehouse at {database}; run `make run` first", file=sys.stderr)
         return 2
+    try:
+        wait_until_free(database, read_only=True)
+    except WarehouseLockedError as error:
+        print(f"validate: {error}", file=sys.stderr)
+        return 3
     started = time.monotonic()
     as_of_date = args.as_of_date or as_of_date_in(database)
     settings = SuiteSettings(as_of_date=as_of_date, max_rejected_share=args.max_rejected_share)
