@@ -131,6 +131,23 @@
                     and known_contacts.contact_id is null
                     and (stored.rejection_reason is null or stored.rejection_reason in ('duplicate_key', 'duplicate'))
                 )
+
+            union
+
+            -- Versions decided for another as-of date: a kept copy dated after
+            -- this as-of date while an older copy exists, or an older kept copy
+            -- while a newer one is now on or before the as-of date.
+            select distinct loser.raw_event_day
+            from {{ this }} as loser
+            inner join {{ this }} as kept
+                on loser.event_id = kept.event_id
+            where
+                loser.rejection_reason = 'duplicate_key'
+                and kept.rejection_reason is null
+                and (
+                    kept.occurred_date > {{ as_of_date() }}
+                    or (loser.occurred_date <= {{ as_of_date() }} and loser.occurred_at > kept.occurred_at)
+                )
         ),
 
         base_days as (

@@ -107,6 +107,21 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- Ordering expressions (newest_first of rank_duplicates) that put first
+    the version in effect on the as-of date: the newest whose timestamp falls
+    on or before it (a reporting_timezone day); after those, the versions
+    dated later, earliest first. So a build as of a past date keeps the
+    version that existed then, never one written later (README "As of a
+    date"); as of today every version is on or before it and the newest wins. -#}
+{% macro versions_in_effect_first(version_timestamp) -%}
+    {%- set on_or_before = local_date(version_timestamp) ~ ' <= ' ~ as_of_date() -%}
+    {{ return([
+        'case when ' ~ on_or_before ~ ' then 0 else 1 end',
+        'case when ' ~ on_or_before ~ ' then ' ~ version_timestamp ~ ' end desc nulls last',
+        version_timestamp ~ ' asc nulls last',
+    ]) }}
+{%- endmacro %}
+
 {#- The final rejection reason and column once duplicates are known. -#}
 {% macro rejection_with_duplicates(key_label) -%}
     coalesce(

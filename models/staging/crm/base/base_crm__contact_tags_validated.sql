@@ -46,7 +46,7 @@ checked as (
 
 -- Duplicates are ranked among clean rows only, newest version first.
 ranked as (
-    {{ rank_duplicates('checked', ['contact_id', 'tag'], ['tagged_at desc nulls last']) }}
+    {{ rank_duplicates('checked', ['contact_id', 'tag'], versions_in_effect_first('tagged_at')) }}
 ),
 
 decided as (

@@ -57,7 +57,7 @@ checked as (
 
 -- Duplicates are ranked among clean rows only, newest version first.
 ranked as (
-    {{ rank_duplicates('checked', ['contact_id'], ['updated_at desc nulls last', 'created_at desc nulls last']) }}
+    {{ rank_duplicates('checked', ['contact_id'], versions_in_effect_first('coalesce(updated_at, created_at)') + ['updated_at desc nulls last', 'created_at desc nulls last']) }}
 ),
 
 decided as (

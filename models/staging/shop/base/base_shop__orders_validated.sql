@@ -100,7 +100,7 @@ checked as (
 
 -- Duplicates are ranked among clean rows only, newest version first.
 ranked as (
-    {{ rank_duplicates('checked', ['order_id'], ['ordered_at desc nulls last']) }}
+    {{ rank_duplicates('checked', ['order_id'], versions_in_effect_first('ordered_at')) }}
 ),
 
 decided as (

@@ -171,7 +171,7 @@ single_decided as (
 -- Duplicates are ranked among clean rows only, newest version first; a kept
 -- copy stored on another day outranks every copy validated now.
 repeated_decided as (
-    {{ rank_key_versions('repeated_checked', ['event_id'], ['occurred_at desc nulls last'], 'has_stored_winner') }}
+    {{ rank_key_versions('repeated_checked', ['event_id'], versions_in_effect_first('occurred_at'), 'has_stored_winner') }}
 ),
 
 decided as (
