@@ -4,8 +4,13 @@ What loading tools (Fivetran, Airbyte, a COPY script) produce on a server
 warehouse: one text-typed table per contract entity. Then build with
 `--vars '{raw_source_mode: tables}'` and dbt reads these tables instead of the
 files. The rules are those of the dbt hook that reads files directly: a
-missing optional file gives an empty table, a missing optional column a null
-column, and a missing required file or column stops with a message naming it.
+missing or 0-byte optional file gives an empty table, a missing optional
+column a null column, and a missing or empty required file, a missing
+required column or a header naming a column twice stops with a message
+naming it. CSV files are read as RFC 4180 (`"` quotes) with --csv-delimiter
+and --csv-encoding (the build's raw_csv_delimiter and raw_csv_encoding);
+lines that cannot be read as rows go to raw.raw_file_malformed_lines, which
+staging quarantines as malformed_line.
 """
 
 from __future__ import annotations
@@ -33,6 +38,26 @@ class RawFile:
     file_format: str
 
 
+@dataclass(frozen=True)
+class CsvDialect:
+    delimiter: str = ","
+    encoding: str = "utf-8"
+
+    def options(self) -> str:
+        return (
+            f"header = true, all_varchar = true, delim = {quote_literal(self.delimiter)}, quote = '\"', escape = '\"', "
+            f"encoding = {quote_literal(self.encoding)}"
+        )
+
+
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1",
+             "utf-16": "utf-16", "utf16": "utf-16"}
+MALFORMED_LINES = "raw_file_malformed_lines"
+MALFORMED_COLUMNS = (
+    "entity varchar, file_name varchar, line_number bigint, line_text varchar, error_type varchar, error_message varchar"
+)
+
+
 def find_file(directory: Path, entity: Entity) -> RawFile | None:
     found = [
         RawFile(directory / f"{entity.name}.{ext}", ext)
@@ -43,6 +68,12 @@ def find_file(directory: Path, entity: Entity) -> RawFile | None:
         raise RawDataError(
             f"raw data: both {entity.name}.parquet and {entity.name}.csv are in RAW_DATA_DIR={directory}; keep one"
         )
+    if found and found[0].path.stat().st_size == 0:
+        if entity.required_file:
+            raise RawDataError(
+                f"raw data: required file {found[0].path} is empty (0 bytes); export it again with its header and rows"
+            )
+        found = []
     if not found:
         if entity.required_file:
             raise RawDataError(
@@ -60,17 +91,67 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def reader_sql(raw_file: RawFile) -> str:
+def reader_sql(raw_file: RawFile, dialect: CsvDialect = CsvDialect()) -> str:
     if raw_file.file_format == "csv":
-        return f"read_csv({quote_literal(str(raw_file.path))}, header = true, all_varchar = true)"
+        return f"read_csv({quote_literal(str(raw_file.path))}, {dialect.options()}, ignore_errors = true)"
     return f"read_parquet({quote_literal(str(raw_file.path))})"
 
 
-def select_list(connection: duckdb.DuckDBPyConnection, entity: Entity, raw_file: RawFile | None) -> str:
+def check_header(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, dialect: CsvDialect) -> None:
+    """A CSV header naming a column twice (case-insensitive) is an error: DuckDB
+    would rename the second one, and the contract's check would not see it."""
+    options = dialect.options().replace("header = true", "header = false")
+    first = connection.execute(
+        f"select * from read_csv({quote_literal(str(raw_file.path))}, {options}, ignore_errors = true) limit 1"
+    ).fetchone()
+    seen: dict[str, int] = {}
+    for position, value in enumerate(first or (), start=1):
+        if value is None:
+            continue
+        key = value.strip().lower()
+        if key in seen:
+            raise RawDataError(
+                f"raw data: file {raw_file.path} has column '{key}' more than once in its header "
+                f"(columns {seen[key]} and {position}); remove or rename one"
+            )
+        seen[key] = position
+
+
+def malformed_lines(
+    connection: duckdb.DuckDBPyConnection, entity: Entity, raw_file: RawFile, dialect: CsvDialect
+) -> list[tuple]:
+    """The lines of a CSV file that cannot be read as rows, one tuple per line
+    in the malformed lines table's columns. A line invalid in the encoding is
+    an error: the file as a whole is in another encoding."""
+    rejects, scans = f"cs_rejects_{entity.name}", f"cs_scans_{entity.name}"
+    connection.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
+    connection.execute(
+        f"select count(*) from read_csv({quote_literal(str(raw_file.path))}, {dialect.options()}, store_rejects = true, "
+        f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
+    ).fetchall()
+    lines = connection.execute(
+        f"select {quote_literal(entity.name)}, {quote_literal(raw_file.path.name)}, line, min(csv_line), min(error_type), "
+        f"string_agg(error_message, '; ' order by error_message) from {rejects} group by line order by line"
+    ).fetchall()
+    connection.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
+    bad_encoding = [line for line in lines if line[4] == "INVALID ENCODING"]
+    if bad_encoding:
+        raise RawDataError(
+            f"raw data: file {raw_file.path} is not valid {dialect.encoding} ({len(bad_encoding)} line(s), the first at line "
+            f"{bad_encoding[0][2]}). Give its encoding with --csv-encoding (latin-1, utf-16), or save it as UTF-8."
+        )
+    return lines
+
+
+def select_list(
+    connection: duckdb.DuckDBPyConnection, entity: Entity, raw_file: RawFile | None, dialect: CsvDialect = CsvDialect()
+) -> str:
     """Every contract column as text, in contract order."""
     if raw_file is None:
         return ", ".join(f"cast(null as varchar) as {quote_identifier(c)}" for c in entity.column_names)
-    described = connection.execute(f"describe select * from {reader_sql(raw_file)}").fetchall()
+    if raw_file.file_format == "csv":
+        check_header(connection, raw_file, dialect)
+    described = connection.execute(f"describe select * from {reader_sql(raw_file, dialect)}").fetchall()
     present: dict[str, str] = {}
     for row in described:
         key = row[0].strip().lower()
@@ -102,7 +183,9 @@ def drop_other_kind(connection: duckdb.DuckDBPyConnection, schema: str, name: st
         connection.execute(f"drop {existing.lower()} {quote_identifier(schema)}.{quote_identifier(name)}")
 
 
-def load_duckdb(database: Path, directory: Path, schema: str = "raw", as_views: bool = False) -> dict[str, int | None]:
+def load_duckdb(
+    database: Path, directory: Path, schema: str = "raw", as_views: bool = False, dialect: CsvDialect = CsvDialect()
+) -> dict[str, int | None]:
     """Loads every contract entity into `schema` of the DuckDB file; returns rows per entity.
     Checks every file before writing anything, so a bad file leaves the warehouse as it was.
     With `as_views`, makes views over the files instead (dbt's files mode) and
@@ -112,15 +195,22 @@ def load_duckdb(database: Path, directory: Path, schema: str = "raw", as_views: 
     with duckdb.connect(str(database)) as connection:
         connection.execute("set TimeZone = 'UTC'")
         plans = []
+        malformed: list[tuple] = []
         for entity in contract.values():
             raw_file = find_file(directory, entity)
-            plans.append((entity, raw_file, select_list(connection, entity, raw_file)))
+            plans.append((entity, raw_file, select_list(connection, entity, raw_file, dialect)))
+            if raw_file is not None and raw_file.file_format == "csv":
+                malformed.extend(malformed_lines(connection, entity, raw_file, dialect))
         connection.execute(f"create schema if not exists {quote_identifier(schema)}")
         rows: dict[str, int | None] = {}
         connection.execute("begin transaction")
+        lines_table = f"{quote_identifier(schema)}.{quote_identifier(MALFORMED_LINES)}"
+        connection.execute(f"create or replace table {lines_table} ({MALFORMED_COLUMNS})")
+        if malformed:
+            connection.executemany(f"insert into {lines_table} values (?, ?, ?, ?, ?, ?)", malformed)
         for entity, raw_file, columns in plans:
             table = f"{quote_identifier(schema)}.{quote_identifier(entity.name)}"
-            source = f" from {reader_sql(raw_file)}" if raw_file else " where 1 = 0"
+            source = f" from {reader_sql(raw_file, dialect)}" if raw_file else " where 1 = 0"
             drop_other_kind(connection, schema, entity.name, "VIEW" if as_views else "TABLE")
             if as_views:
                 connection.execute(f"create or replace view {table} as select {columns}{source}")
@@ -155,7 +245,16 @@ def main(argv: list[str] | None = None) -> int:
         help="DuckDB file for the duckdb target (default: $DUCKDB_PATH or warehouse/customer_segments.duckdb)",
     )
     parser.add_argument("--schema", default="raw", help="schema to load into (default: raw; dbt var raw_schema must match)")
+    parser.add_argument("--csv-delimiter", default=",", help="field delimiter of the CSV files (default: ',')")
+    parser.add_argument(
+        "--csv-encoding", default="utf-8", help="encoding of the CSV files: utf-8 (default; a BOM is fine), latin-1, utf-16"
+    )
     args = parser.parse_args(argv)
+    if args.csv_encoding.lower() not in ENCODINGS:
+        parser.error(f"--csv-encoding {args.csv_encoding!r}: supported: utf-8, latin-1 (iso-8859-1), utf-16")
+    if len(args.csv_delimiter) != 1 or args.csv_delimiter in "\"\r\n":
+        parser.error("--csv-delimiter must be one character other than a quote or a line break")
+    dialect = CsvDialect(args.csv_delimiter, ENCODINGS[args.csv_encoding.lower()])
     if args.target != "duckdb":
         print(f"loader: target '{args.target}' is not supported yet; supported targets: duckdb", file=sys.stderr)
         return 2
@@ -166,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loader: {error}", file=sys.stderr)
         return 3
     try:
-        rows = load_duckdb(args.duckdb_path, args.raw_data_dir, args.schema)
+        rows = load_duckdb(args.duckdb_path, args.raw_data_dir, args.schema, dialect=dialect)
     except RawDataError as error:
         print(error, file=sys.stderr)
         return 2
