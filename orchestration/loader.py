@@ -98,17 +98,25 @@ def reader_sql(raw_file: RawFile, dialect: CsvDialect = CsvDialect()) -> str:
 
 
 def check_header(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, dialect: CsvDialect) -> None:
-    """A CSV header naming a column twice (case-insensitive) is an error: DuckDB
-    would rename the second one, and the contract's check would not see it."""
-    options = dialect.options().replace("header = true", "header = false")
+    """The header line as written: a name given twice (case-insensitive) or a
+    header without the delimiter but with another common one is an error
+    naming the file (DuckDB would rename the repeat, or fail to sniff)."""
     first = connection.execute(
-        f"select * from read_csv({quote_literal(str(raw_file.path))}, {options}, ignore_errors = true) limit 1"
+        f"select line from read_csv({quote_literal(str(raw_file.path))}, auto_detect = false, header = false, "
+        "delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}, ignore_errors = true, "
+        f"encoding = {quote_literal(dialect.encoding)}) limit 1"
     ).fetchone()
+    header = ((first[0] if first else "") or "").lstrip("\ufeff").rstrip("\r")
+    if dialect.delimiter not in header:
+        for other in (";", "\t", "|", ","):
+            if other != dialect.delimiter and other in header:
+                raise RawDataError(
+                    f"raw data: file {raw_file.path} has no {dialect.delimiter!r} in its header but has {other!r}: "
+                    f"give that delimiter with --csv-delimiter. Header: {header[:120]}"
+                )
     seen: dict[str, int] = {}
-    for position, value in enumerate(first or (), start=1):
-        if value is None:
-            continue
-        key = value.strip().lower()
+    for position, value in enumerate(header.split(dialect.delimiter), start=1):
+        key = value.strip().replace('"', "").strip().lower()
         if key in seen:
             raise RawDataError(
                 f"raw data: file {raw_file.path} has column '{key}' more than once in its header "
@@ -126,7 +134,8 @@ def malformed_lines(
     rejects, scans = f"cs_rejects_{entity.name}", f"cs_scans_{entity.name}"
     connection.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
     connection.execute(
-        f"select count(*) from read_csv({quote_literal(str(raw_file.path))}, {dialect.options()}, store_rejects = true, "
+        f"select max(hash(*columns(*))) from read_csv({quote_literal(str(raw_file.path))}, {dialect.options()}, "
+        "store_rejects = true, "
         f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
     ).fetchall()
     lines = connection.execute(

@@ -87,7 +87,8 @@
     entity varchar, file_name varchar, line_number bigint, line_text varchar, error_type varchar, error_message varchar
 {%- endmacro %}
 
-{#- Scans a CSV file once with DuckDB's reject store and keeps its malformed
+{#- Scans a CSV file once with DuckDB's reject store, reading every column
+    (a count alone would not decode the values), and keeps its malformed
     lines in the malformed lines table. A line that is not valid in the
     file's encoding stops the build: the file as a whole is in another
     encoding, and the message says which setting to change. -#}
@@ -96,7 +97,7 @@
     {%- set scans = 'cs_scans_' ~ entity.identifier -%}
     {%- do run_query(
         'drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ scans ~ ';'
-        ~ ' select count(*) from read_csv(' ~ sql_string_literal(path) ~ ', ' ~ options
+        ~ ' select max(hash(*columns(*))) from read_csv(' ~ sql_string_literal(path) ~ ', ' ~ options
         ~ ', store_rejects = true, rejects_table = ' ~ sql_string_literal(rejects) ~ ', rejects_scan = ' ~ sql_string_literal(scans) ~ ');'
         ~ ' insert into ' ~ malformed_lines_relation()
         ~ ' select ' ~ sql_string_literal(entity.identifier) ~ ', ' ~ sql_string_literal(path.split('/')[-1])
@@ -113,20 +114,31 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The header of a CSV file as written (DuckDB renames a repeated name to
-    name_1, so the file's own first line is read without a header). -#}
-{% macro check_csv_header(path, options) -%}
-    {%- set first = run_query('select * from read_csv(' ~ sql_string_literal(path) ~ ', ' ~ options | replace('header = true', 'header = false') ~ ', ignore_errors = true) limit 1') -%}
-    {%- set seen = {} -%}
-    {%- if first.rows | length > 0 -%}
-        {%- for value in first.rows[0] if value is not none -%}
-            {%- set key = value | trim | lower -%}
-            {%- if key in seen -%}
-                {{ exceptions.raise_compiler_error("raw data: file " ~ path ~ " has column '" ~ key ~ "' more than once in its header (columns " ~ seen[key] ~ " and " ~ loop.index ~ "); remove or rename one") }}
-            {%- endif -%}
-            {%- do seen.update({key: loop.index}) -%}
+{#- The header of a CSV file as written, read as one line of text (DuckDB
+    renames a repeated name to name_1, and its sniffer fails outright on a
+    file with another delimiter): a name given twice (case-insensitive), or a
+    header without the delimiter but with another common one, stops the build
+    with a message naming the file and the fix. -#}
+{% macro check_csv_header(path, entity_name) -%}
+    {%- set delimiter = var('raw_csv_delimiter', ',') -%}
+    {%- set first = run_query(
+        'select line from read_csv(' ~ sql_string_literal(path) ~ ", auto_detect = false, header = false, delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}, ignore_errors = true, encoding = " ~ sql_string_literal(raw_csv_encoding(entity_name)) ~ ') limit 1'
+    ) -%}
+    {%- set header = (first.rows[0][0] if first.rows | length > 0 else '') or '' -%}
+    {%- set header = header.lstrip('\ufeff').rstrip('\r') -%}
+    {%- if delimiter not in header -%}
+        {%- for other in [';', '\t', '|', ','] if other != delimiter and other in header -%}
+            {{ exceptions.raise_compiler_error("raw data: file " ~ path ~ " has no '" ~ delimiter ~ "' in its header but has '" ~ (other if other != '\t' else 'tab') ~ "': its columns are separated by '" ~ (other if other != '\t' else 'tab') ~ "'. Set var raw_csv_delimiter to that character (decimal commas are not read: numbers use a point). Header: " ~ header[:120]) }}
         {%- endfor -%}
     {%- endif -%}
+    {%- set seen = {} -%}
+    {%- for value in header.split(delimiter) -%}
+        {%- set key = value | trim | replace('"', '') | trim | lower -%}
+        {%- if key in seen -%}
+            {{ exceptions.raise_compiler_error("raw data: file " ~ path ~ " has column '" ~ key ~ "' more than once in its header (columns " ~ seen[key] ~ " and " ~ loop.index ~ "); remove or rename one") }}
+        {%- endif -%}
+        {%- do seen.update({key: loop.index}) -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 {% macro create_raw_views_over_files() %}
@@ -182,7 +194,7 @@
             {%- set file = found[0] -%}
             {%- if file.format == 'csv' -%}
                 {%- set options = raw_csv_options(entity.identifier) -%}
-                {%- do check_csv_header(file.path, options) -%}
+                {%- do check_csv_header(file.path, entity.identifier) -%}
                 {%- do collect_malformed_lines(entity, file.path, options) -%}
                 {#- Malformed lines are skipped here and quarantined from the malformed lines table. -#}
                 {%- set reader = 'read_csv(' ~ sql_string_literal(file.path) ~ ', ' ~ options ~ ', ignore_errors = true)' -%}
@@ -203,9 +215,7 @@
                 {%- if column.name in present -%}
                     {%- do selects.append('cast(' ~ adapter.quote(present[column.name]) ~ ' as varchar) as ' ~ adapter.quote(column.name)) -%}
                 {%- elif column.required -%}
-                    {%- set header = present.values() | list | join(',') -%}
-                    {%- set hint = (" Its header reads '" ~ header[:120] ~ "': if the file is separated by ';' or tabs, set var raw_csv_delimiter.") if (file.format == 'csv' and (';' in header or '\t' in header or '|' in header)) else '' -%}
-                    {{ exceptions.raise_compiler_error("raw data: file " ~ file.path ~ " is missing required column '" ~ column.name ~ "'." ~ hint) }}
+                    {{ exceptions.raise_compiler_error("raw data: file " ~ file.path ~ " is missing required column '" ~ column.name ~ "'") }}
                 {%- else -%}
                     {%- do selects.append('cast(null as varchar) as ' ~ adapter.quote(column.name)) -%}
                 {%- endif -%}

@@ -1,0 +1,292 @@
+"""The front door: a user's raw files are never touched, `make run` builds
+them as they are (CSV and Parquet), and every malformed or hostile value ends
+in quarantine with its reason or stops the build with a message naming the
+file and the fix. README "Raw data contract"."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import PROJECT_DIR, Workspace
+from orchestration import generator
+from orchestration.loader import RawDataError, load_duckdb
+
+pytestmark = pytest.mark.build
+
+AS_OF = "2026-06-30"
+SMALL = ["--contacts", "300", "--orders", "1200", "--events", "3000", "--end-date", AS_OF, "--quiet"]
+
+
+def fingerprint(directory: Path) -> dict[str, str]:
+    """Every file of a directory (not below it) with the SHA-256 of its bytes."""
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(directory.iterdir())}
+
+
+def users_directory(root: Path, file_format: str) -> Path:
+    """Raw files as a user has them: written by the generator, then made the
+    user's own (the generator's mark and manifest removed)."""
+    raw = root / "shop"
+    assert generator.main(["--out", str(raw), "--format", file_format, *SMALL]) == 0
+    (raw / generator.MARKER).unlink()
+    (raw / generator.MANIFEST).unlink()
+    return raw
+
+
+def make_run(raw: Path, database: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "RAW_DATA_DIR": str(raw),
+        "DUCKDB_PATH": str(database),
+        "AS_OF_DATE": AS_OF,
+        "CUSTOMER_SEGMENTS_LOCK_TIMEOUT": "0",
+    }
+    return subprocess.run(
+        ["make", "--no-print-directory", *extra, "run"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def query(database: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(sql).df()
+
+
+def write_lines(path: Path, lines: list[str], encoding: str = "utf-8") -> None:
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+
+
+def quoted(values: list[str]) -> str:
+    return ",".join(f'"{value}"' for value in values)
+
+
+def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_path: Path) -> None:
+    """CSV, the common case: the generator used to delete these files. Hostile
+    lines are added: wrong field counts (also as the last line and far past
+    DuckDB's sniffing sample), huge and over-precise amounts, implausible
+    timestamps, an empty optional file and a BOM."""
+    raw = users_directory(tmp_path, "csv")
+    orders = (raw / "orders.csv").read_text().splitlines()
+    header = orders[0]
+    row = orders[1].split(",")
+    hostile = [
+        quoted(["OBIG", row[1].strip('"'), "2026-01-01T00:00:00", "completed", "EUR", "999999999999999.99", "", "", "", "web"]),
+        quoted(["OHUGE", row[1].strip('"'), "2026-01-01T00:00:00", "completed", "GBP", "9999999999999999.99", "", "", "", "web"]),
+        quoted(["OPREC", row[1].strip('"'), "2026-01-01T00:00:00", "completed", "EUR", "13.999", "", "", "", "web"]),
+        quoted(["OPLN", row[1].strip('"'), "2026-01-01T00:00:00", "completed", "PLN", "394.74", "", "", "", "web"]),
+        quoted(["OOLD", row[1].strip('"'), "0001-01-01T00:00:00", "completed", "EUR", "1.00", "", "", "", "web"]),
+        quoted(["OZONE", row[1].strip('"'), "2026-01-01T00:00:00+15:00", "completed", "EUR", "1.00", "", "", "", "web"]),
+        orders[2] + ',"one field too many"',
+        ",".join(orders[3].split(",")[:-2]),
+    ]
+    body = orders[1:2] + hostile + orders[4:]
+    body.append('"OLAST","' + row[1].strip('"') + '"')
+    write_lines(raw / "orders.csv", [header, *body])
+    (raw / "events.csv").write_bytes(b"")  # an empty optional file: no rows
+    products = raw / "products.csv"
+    products.write_bytes(b"\xef\xbb\xbf" + products.read_bytes())  # a UTF-8 BOM keeps working
+    (raw / "contact_tags.csv").write_text((raw / "contact_tags.csv").read_text().splitlines()[0] + "\n")  # header only
+    before = fingerprint(raw)
+    database = tmp_path / "shop.duckdb"
+
+    result = make_run(raw, database)
+
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert "Raw data found in" in result.stdout and "not generating" in result.stdout
+    assert fingerprint(raw) == before, "make run changed, added or removed a file in the user's directory"
+    counts = query(database, "select * from marts.raw_row_counts").set_index("entity")
+    lines = {name: len((raw / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines()) - 1 for name in counts.index}
+    lines["events"] = 0
+    assert counts.raw_rows.to_dict() == lines
+    assert (counts.staged_rows + counts.rejected_rows == counts.raw_rows).all()
+    rejected = query(database, "select * from marts.rejected_rows where entity = 'orders'")
+    malformed = rejected[rejected.rejection_reason == "malformed_line"]
+    # header = line 1; the two broken lines follow the 7 rows before them; the last line
+    assert sorted(malformed.record_key) == sorted([f"orders.csv:{n}" for n in (9, 10, len(body) + 1)])
+    assert all(json.loads(record)["line_text"] for record in malformed.raw_record)
+    reasons = rejected.set_index("record_key").rejection_reason
+    assert reasons["OHUGE"] == "out_of_range" and reasons["OPREC"] == "excess_precision"
+    assert reasons["OOLD"] == "out_of_range" and reasons["OZONE"] == "out_of_range"
+    amounts = query(
+        database,
+        "select order_id, cast(total_amount as varchar) as total_amount from marts.fct_orders "
+        "where order_id in ('OBIG', 'OPLN')",
+    )
+    assert amounts.set_index("order_id").total_amount.astype(str).to_dict() == {
+        "OBIG": "999999999999999.99",
+        "OPLN": "91.38",  # 394.74 × 0.25 / 1.08 = 91.375, rounded once
+    }
+    assert query(database, "select count(*) as n from marts.dim_products").n.item() == counts.staged_rows["products"] > 0
+
+
+def test_make_run_builds_a_users_parquet_files_and_leaves_them_byte_for_byte(tmp_path: Path) -> None:
+    raw = users_directory(tmp_path, "parquet")
+    before = fingerprint(raw)
+    database = tmp_path / "shop.duckdb"
+    result = make_run(raw, database)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert fingerprint(raw) == before
+    counts = query(database, "select * from marts.raw_row_counts").set_index("entity")
+    for entity, raw_rows in counts.raw_rows.items():
+        assert raw_rows == len(pd.read_parquet(raw / f"{entity}.parquet"))
+    assert counts.is_reconciled.all()
+
+
+def test_make_run_refuses_a_directory_it_does_not_own_and_touches_nothing(tmp_path: Path) -> None:
+    raw = tmp_path / "mine"
+    raw.mkdir()
+    (raw / "notes.txt").write_text("my notes")
+    (raw / "Contacts.CSV.bak").write_text("contact_id\n1\n")
+    before = fingerprint(raw)
+    result = make_run(raw, tmp_path / "w.duckdb")
+    assert result.returncode != 0
+    assert f"{raw} is not empty and was not written by the sample generator" in result.stderr
+    assert "Contacts.CSV.bak, notes.txt" in result.stderr
+    assert fingerprint(raw) == before
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_the_generator_replaces_only_its_own_files(tmp_path: Path) -> None:
+    out = tmp_path / "sample"
+    assert generator.main(["--out", str(out), "--format", "csv", *SMALL]) == 0
+    (out / "notes.txt").write_text("mine")
+    assert generator.main(["--out", str(out), "--format", "parquet", *SMALL]) == 0
+    names = set(fingerprint(out))
+    assert "notes.txt" in names and "orders.parquet" in names and "orders.csv" not in names
+    # a directory with raw data and no mark: --unless-raw-data leaves it, without it the generator refuses
+    (out / generator.MARKER).unlink()
+    before = fingerprint(out)
+    assert generator.main(["--out", str(out), "--unless-raw-data", *SMALL]) == 0
+    assert generator.main(["--out", str(out), *SMALL]) == 2
+    assert fingerprint(out) == before
+
+
+def test_as_of_date_is_checked_before_it_reaches_a_shell(tmp_path: Path) -> None:
+    marker = tmp_path / "injected"
+    env = {**os.environ, "AS_OF_DATE": f"2026-01-01\"}}' --help >/dev/null; touch {marker}; echo '"}
+    result = subprocess.run(["make", "--no-print-directory", "build"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode == 2 and "AS_OF_DATE must be a date YYYY-MM-DD" in result.stderr
+    assert not marker.exists()
+    for value in ("2026-02-30", "26-01-01", "2026-1-1"):
+        bad = subprocess.run(
+            ["make", "--no-print-directory", "build"], cwd=PROJECT_DIR, env={**os.environ, "AS_OF_DATE": value},
+            capture_output=True, text=True,
+        )
+        assert bad.returncode == 2 and "must be a date" in bad.stderr, value
+
+
+# --- raw files the build cannot read as they are: one line naming the file and the fix ---------------------
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    raw = tmp_path_factory.mktemp("sample") / "raw"
+    assert generator.main(["--out", str(raw), "--format", "csv", *SMALL]) == 0
+    return raw
+
+
+def workspace_with(tmp_path: Path, sample: Path, changes: dict[str, bytes]) -> Workspace:
+    workspace = Workspace(tmp_path)
+    workspace.raw.mkdir()
+    for path in sample.glob("*.csv"):
+        (workspace.raw / path.name).write_bytes(path.read_bytes())
+    for name, content in changes.items():
+        (workspace.raw / name).write_bytes(content)
+    return workspace
+
+
+def latin1_contacts(sample: Path) -> bytes:
+    lines = (sample / "contacts.csv").read_text().splitlines()
+    fields = lines[1].split(",")
+    fields[2] = '"Zoë"'
+    return ("\n".join([lines[0], ",".join(fields), *lines[2:]]) + "\n").encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("latin1", "contacts.csv is not valid utf-8 (|line(s), the first at line 2). Say which encoding it has "
+                   "with var raw_csv_encodings: {contacts: latin-1}"),
+        ("empty_required", "raw data: required file {raw}/orders.csv is empty (0 bytes)"),
+        ("duplicate_header", "orders.csv has column 'status' more than once in its header (columns 4 and 11)"),
+        ("semicolons", "orders.csv has no ',' in its header but has ';': its columns are separated by ';'. Set var "
+                       "raw_csv_delimiter to that character"),
+        ("bad_encoding_var", "var raw_csv_encoding: unsupported CSV encoding 'windows-1252'"),
+    ],
+)
+def test_an_unreadable_raw_file_stops_the_build_naming_it(tmp_path: Path, sample: Path, name: str, message: str) -> None:
+    orders = (sample / "orders.csv").read_text().splitlines()
+    changes = {
+        "latin1": {"contacts.csv": latin1_contacts(sample)},
+        "empty_required": {"orders.csv": b""},
+        "duplicate_header": {"orders.csv": ("\n".join(
+            [orders[0] + ',"STATUS"'] + [line + ',"x"' for line in orders[1:]]
+        ) + "\n").encode()},
+        "semicolons": {"orders.csv": ("\n".join(line.replace(",", ";") for line in orders) + "\n").encode()},
+        "bad_encoding_var": {},
+    }[name]
+    workspace = workspace_with(tmp_path, sample, changes)
+    build_vars = {"as_of_date": AS_OF, **({"raw_csv_encoding": "windows-1252"} if name == "bad_encoding_var" else {})}
+    result = workspace.dbt("run", "--select", "base_crm__contacts_validated", vars=build_vars)
+    assert not result.ok
+    for part in message.replace("{raw}", str(workspace.raw)).split("|"):
+        assert part in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_declared_encoding_reads_the_file(tmp_path: Path, sample: Path) -> None:
+    workspace = workspace_with(tmp_path, sample, {"contacts.csv": latin1_contacts(sample)})
+    result = workspace.dbt(
+        "run", "--select", "base_crm__contacts_validated",
+        vars={"as_of_date": AS_OF, "raw_csv_encodings": {"contacts": "latin-1"}},
+    )
+    assert result.ok, result.output[-3000:]
+    names = workspace.query("select count(*) as n from staging.base_crm__contacts_validated where first_name = 'Zoë'")
+    assert names.n.item() == 1
+
+
+def test_the_loader_quarantines_the_same_malformed_lines(tmp_path: Path, sample: Path) -> None:
+    orders = (sample / "orders.csv").read_text().splitlines()
+    broken = [orders[0], orders[1] + ',"extra"', *orders[2:], '"O-LAST"']
+    workspace = workspace_with(tmp_path, sample, {"orders.csv": ("\n".join(broken) + "\n").encode()})
+    rows = load_duckdb(workspace.database, workspace.raw)
+    assert rows["orders"] == len(orders) - 1 - 1
+    lines = workspace.query("select file_name, line_number, error_type from raw.raw_file_malformed_lines order by 2")
+    assert list(lines.line_number) == [2, len(broken)] and set(lines.file_name) == {"orders.csv"}
+    (workspace.raw / "contacts.csv").write_bytes(latin1_contacts(sample))
+    with pytest.raises(RawDataError, match=r"contacts\.csv is not valid utf-8"):
+        load_duckdb(tmp_path / "other.duckdb", workspace.raw)
+    (workspace.raw / "contacts.csv").write_bytes((sample / "contacts.csv").read_bytes())
+    (workspace.raw / "orders.csv").write_bytes(b"")
+    with pytest.raises(RawDataError, match=r"required file .*orders\.csv is empty \(0 bytes\)"):
+        load_duckdb(tmp_path / "other.duckdb", workspace.raw)
+
+
+def test_a_second_writer_waits_then_says_who_holds_the_warehouse(tmp_path: Path) -> None:
+    database = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(database)!r}); print('ready', flush=True); "
+         "time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        env = {**os.environ, "DUCKDB_PATH": str(database), "CUSTOMER_SEGMENTS_LOCK_TIMEOUT": "1"}
+        for command in (["-m", "orchestration.dbt_gate", "build"], ["-m", "orchestration.segment_export"],
+                        ["-m", "orchestration.loader", "--duckdb-path", str(database)]):
+            result = subprocess.run([sys.executable, *command], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+            assert result.returncode == 3, result.stderr
+            last = result.stderr.strip().splitlines()[-1]
+            assert f"The warehouse {database} is in use by process {holder.pid} ({sys.executable}" in last
+            assert "Let that command finish (or stop it), then run this again" in last
+            assert "Traceback" not in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
