@@ -14,6 +14,9 @@ STAMP := $(VENV)/.installed
 RAW_DATA_DIR ?= data/raw
 DUCKDB_PATH ?= warehouse/customer_segments.duckdb
 AS_OF_DATE ?=
+DAGSTER_PORT ?= 3000
+# pytest workers (pytest-xdist); a module's tests stay on one worker, so module fixtures build once.
+PYTEST_WORKERS ?= 2
 export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT PYTEST_WORKERS
 
 # Telemetry off everywhere; dbt reads the project's own profile.
@@ -27,7 +30,6 @@ export GX_ANALYTICS_ENABLED := false
 # The Dagster instance lives in the project (dagster_home/dagster.yaml).
 DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DAGSTER_HOME
-DAGSTER_PORT ?= 3000
 
 # Shell snippets for recipes. `paths` makes RAW_DATA_DIR and DUCKDB_PATH
 # absolute (a relative one is relative to the project root); `dbt_vars` checks
@@ -97,8 +99,6 @@ test: install lint-python test-python test-build lint-sql ## Everything CI runs
 lint-python: install
 	$(BIN)/ruff check orchestration tests_py
 
-# pytest workers (pytest-xdist); a module's tests stay on one worker, so module fixtures build once.
-PYTEST_WORKERS ?= 2
 
 test-python: install ## pytest: generator, loader, and end-to-end builds on generated data
 	@[[ "$${PYTEST_WORKERS}" =~ ^([0-9]+|auto)$$ ]] || { echo "PYTEST_WORKERS must be a number or auto" >&2; exit 2; }; \
