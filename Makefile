@@ -17,7 +17,7 @@ AS_OF_DATE ?=
 DAGSTER_PORT ?= 3000
 # pytest workers (pytest-xdist); a module's tests stay on one worker, so module fixtures build once.
 PYTEST_WORKERS ?= 2
-export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT PYTEST_WORKERS
+export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT PYTEST_WORKERS SAMPLE_ARGS
 
 # Telemetry off everywhere; dbt reads the project's own profile.
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
@@ -56,7 +56,8 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 data: install ## Generate sample raw data into RAW_DATA_DIR unless it holds a raw file of any entity (never touches other files)
-	@$(paths); $(BIN)/python -m orchestration.generator --unless-raw-data --out "$${RAW_DATA_DIR}" $(SAMPLE_ARGS)
+	@$(paths); read -ra sample <<< "$${SAMPLE_ARGS}"; \
+	$(BIN)/python -m orchestration.generator --unless-raw-data --out "$${RAW_DATA_DIR}" "$${sample[@]}"
 
 build: install ## dbt build (seeds, models, unit and data tests) on DuckDB
 	@$(paths); $(dbt_vars); mkdir -p "$$(dirname "$${DUCKDB_PATH}")"; \

@@ -195,7 +195,8 @@ def drop_other_kind(connection: duckdb.DuckDBPyConnection, schema: str, name: st
 def load_duckdb(
     database: Path, directory: Path, schema: str = "raw", as_views: bool = False, dialect: CsvDialect = CsvDialect()
 ) -> dict[str, int | None]:
-    """Loads every contract entity into `schema` of the DuckDB file; returns rows per entity.
+    """Loads every contract entity into `schema` of the DuckDB file; returns rows per entity
+    (and, under MALFORMED_LINES, how many CSV lines went to the malformed lines table).
     Checks every file before writing anything, so a bad file leaves the warehouse as it was.
     With `as_views`, makes views over the files instead (dbt's files mode) and
     counts nothing (None): reading the files is left to the build."""
@@ -217,6 +218,7 @@ def load_duckdb(
         connection.execute(f"create or replace table {lines_table} ({MALFORMED_COLUMNS})")
         if malformed:
             connection.executemany(f"insert into {lines_table} values (?, ?, ?, ?, ?, ?)", malformed)
+        rows[MALFORMED_LINES] = len(malformed)
         for entity, raw_file, columns in plans:
             table = f"{quote_identifier(schema)}.{quote_identifier(entity.name)}"
             source = f" from {reader_sql(raw_file, dialect)}" if raw_file else " where 1 = 0"

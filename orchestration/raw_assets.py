@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.dbt.translator import RAW_GROUP, raw_asset_key
-from orchestration.loader import RawDataError, find_file, load_duckdb
+from orchestration.loader import MALFORMED_LINES, RawDataError, find_file, load_duckdb
 from orchestration.partitions import daily_partitions
 from orchestration.raw_contract import load_contract
 from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
@@ -57,6 +57,16 @@ _CONTRACT = load_contract()
             skippable=False,
         )
         for entity in _CONTRACT.values()
+    ]
+    + [
+        dg.AssetSpec(
+            raw_asset_key("malformed_lines"),
+            group_name=RAW_GROUP,
+            description="The lines of the raw CSV files that could not be read as rows (file, line number, text, "
+            "reader error); staging quarantines each as malformed_line.",
+            kinds={"duckdb"},
+            skippable=False,
+        )
     ],
     partitions_def=daily_partitions,
     pool=WAREHOUSE_POOL,
@@ -74,6 +84,9 @@ def raw_load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     except duckdb.IOException as error:
         warehouse.raise_if_locked(context, str(error))
         raise
+    malformed = rows.pop(MALFORMED_LINES, 0)
+    context.log.info(f"raw.{MALFORMED_LINES}: {malformed:,} malformed CSV line(s)")
+    yield dg.MaterializeResult(asset_key=raw_asset_key("malformed_lines"), metadata={"dagster/row_count": malformed or 0})
     for name, count in rows.items():
         raw_file = find_file(warehouse.raw_data_dir, _CONTRACT[name])
         metadata: dict[str, Any] = {"load_mode": mode, "raw_data_dir": str(warehouse.raw_data_dir)}

@@ -102,9 +102,9 @@ def clean_orders(raw: Path, now: pd.Timestamp, contacts: set[str], rates: dict[s
     good = newest(good, "order_id", "ordered")
 
     def convert(amount: str | None, code: str) -> Decimal:
-        rate = (rates[code] / rates[reporting]).quantize(Decimal("0.00000001"), ROUND_HALF_UP)
-        value = Decimal(amount or "0").quantize(Decimal("0.01"), ROUND_HALF_UP)
-        return (value * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        # README: amount × rate(currency) / rate(reporting), rounded once, half away from zero
+        value = Decimal(amount or "0")
+        return (value * rates[code] / rates[reporting]).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
     good["net_revenue"] = [
         convert(total, code) - convert(refunded, code)

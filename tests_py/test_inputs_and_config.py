@@ -84,7 +84,12 @@ def test_only_required_files_and_columns_build_with_empty_optional_data(workspac
         ({"raw_source_mode": "ftp"}, "var raw_source_mode: 'ftp' must be 'files' or 'tables'"),
         ({"rfm_scoring_method": "median"}, "var rfm_scoring_method: 'median' must be 'quantile' or 'thresholds'"),
         ({"rfm_recency_bins": 12}, "var rfm_recency_bins: '12' must be a whole number of bins from 1 to 9"),
-        ({"rfm_lookback_days": 0}, "var rfm_lookback_days: '0' must be a whole number of days >= 1"),
+        ({"rfm_lookback_days": 0}, "var rfm_lookback_days: '0' must be a whole number of days from 1 to 36500"),
+        ({"rfm_lookback_days": 10000000}, "var rfm_lookback_days: '10000000' must be a whole number of days from 1 to 36500"),
+        ({"as_of_date": "9999-12-31"}, "var as_of_date: '9999-12-31' is outside the dates the project computes with"),
+        ({"as_of_date": "0001-01-01"}, "var as_of_date: '0001-01-01' is outside the dates the project computes with"),
+        ({"max_rejected_share": 2}, "var max_rejected_share: '2' must be a number from 0 to 1"),
+        ({"raw_csv_delimiter": ";;"}, "var raw_csv_delimiter must be one character"),
         ({"rfm_persona_scheme": "Gold tier"}, "var rfm_persona_scheme: 'Gold tier' must be a scheme name in snake_case"),
         ({"rfm_persona_scheme": "gold"}, "var rfm_recency_bins: persona scheme 'gold' has no default number of bins"),
         (

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import Workspace
-from orchestration.loader import RawDataError, load_duckdb, main
+from orchestration.loader import MALFORMED_LINES, RawDataError, load_duckdb, main
 
 CONTACTS = pd.DataFrame(
     {
@@ -46,9 +46,12 @@ def test_csv_and_typed_parquet_load_as_text_with_every_contract_column(tmp_path:
     CONTACTS.to_csv(tmp_path / "contacts.csv", index=False)
     ORDERS.to_parquet(tmp_path / "orders.parquet")
     rows = load_duckdb(tmp_path / "w.duckdb", tmp_path)
-    assert rows == {"contact_tags": 0, "contacts": 2, "order_lines": 0, "orders": 2, "products": 0, "events": 0}
+    assert rows == {
+        "contact_tags": 0, "contacts": 2, "order_lines": 0, "orders": 2, "products": 0, "events": 0, MALFORMED_LINES: 0
+    }
     loaded = tables(tmp_path / "w.duckdb")
-    assert set(loaded) == {"contacts", "contact_tags", "orders", "order_lines", "products", "events"}
+    assert set(loaded) == {"contacts", "contact_tags", "orders", "order_lines", "products", "events", MALFORMED_LINES}
+    assert loaded[MALFORMED_LINES].empty
     contacts = loaded["contacts"]
     assert list(contacts.columns[:3]) == ["contact_id", "email", "first_name"]
     assert contacts.loc[contacts.contact_id == "c1", "email"].item() == "A@x.com", "header matched case-insensitively"
@@ -92,7 +95,8 @@ def test_command_line_reports_errors_and_unsupported_targets(tmp_path: Path, cap
 def relation_kinds(database: Path) -> dict[str, str]:
     with duckdb.connect(str(database), read_only=True) as connection:
         return dict(connection.execute(
-            "select table_name, table_type from information_schema.tables where table_schema = 'raw'"
+            "select table_name, table_type from information_schema.tables where table_schema = 'raw' "
+            f"and table_name <> '{MALFORMED_LINES}'"
         ).fetchall())
 
 
@@ -101,11 +105,11 @@ def test_views_mode_makes_views_and_each_mode_replaces_the_other(tmp_path: Path)
     ORDERS.to_parquet(tmp_path / "orders.parquet")
     database = tmp_path / "w.duckdb"
     assert load_duckdb(database, tmp_path) == {
-        "contact_tags": 0, "contacts": 2, "order_lines": 0, "orders": 2, "products": 0, "events": 0}
+        "contact_tags": 0, "contacts": 2, "order_lines": 0, "orders": 2, "products": 0, "events": 0, MALFORMED_LINES: 0}
     assert set(relation_kinds(database).values()) == {"BASE TABLE"}
 
     rows = load_duckdb(database, tmp_path, as_views=True)
-    assert set(rows.values()) == {None}, "views are not counted"
+    assert rows.pop(MALFORMED_LINES) == 0 and set(rows.values()) == {None}, "views are not counted"
     assert set(relation_kinds(database).values()) == {"VIEW"}
     assert tables(database)["contacts"].contact_id.tolist() == ["c1", "c2"]
 

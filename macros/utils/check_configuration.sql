@@ -15,6 +15,10 @@
         {%- if var('include_zero_value_orders') not in [true, false] -%}
             {{ exceptions.raise_compiler_error("var include_zero_value_orders: '" ~ var('include_zero_value_orders') ~ "' must be true or false") }}
         {%- endif -%}
+        {%- set share = var('max_rejected_share', 0.5) -%}
+        {%- if share is not number or share is sameas true or share is sameas false or share < 0 or share > 1 -%}
+            {{ exceptions.raise_compiler_error("var max_rejected_share: '" ~ share ~ "' must be a number from 0 to 1 (the share of an entity's raw rows that may be rejected)") }}
+        {%- endif -%}
         {%- if var('raw_source_mode') not in ['files', 'tables'] -%}
             {{ exceptions.raise_compiler_error("var raw_source_mode: '" ~ var('raw_source_mode') ~ "' must be 'files' or 'tables'") }}
         {%- endif -%}
