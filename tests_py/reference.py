@@ -49,11 +49,26 @@ def unparseable(raw: pd.Series, parsed: pd.Series) -> pd.Series:
     return raw.notna() & parsed.isna()
 
 
-def newest(frame: pd.DataFrame, key: str, by: str) -> pd.DataFrame:
-    return frame.sort_values(by, ascending=False, na_position="last", kind="stable").drop_duplicates(key, keep="first")
+def newest(frame: pd.DataFrame, key: str, by: str, as_of: dt.date | None = None, zone: str = "UTC") -> pd.DataFrame:
+    """One row per key: the version in effect on the as-of date (README "Time"):
+    the newest dated on or before it (a day in `zone`); when every version is
+    dated later, the earliest. Without an as-of date, the newest."""
+    if as_of is None:
+        return frame.sort_values(by, ascending=False, na_position="last", kind="stable").drop_duplicates(key, keep="first")
+    day = frame[by].dt.tz_convert(zone).dt.date
+    in_effect = day.notna() & (day <= as_of)
+    ranked = frame.assign(
+        _later=~in_effect,
+        _before=frame[by].where(in_effect),
+        _after=frame[by].where(~in_effect),
+    )
+    ranked = ranked.sort_values(
+        ["_later", "_before", "_after"], ascending=[True, False, True], na_position="last", kind="stable"
+    )
+    return ranked.drop_duplicates(key, keep="first").drop(columns=["_later", "_before", "_after"])
 
 
-def clean_contacts(raw: Path, now: pd.Timestamp) -> pd.DataFrame:
+def clean_contacts(raw: Path, now: pd.Timestamp, as_of: dt.date | None = None, zone: str = "UTC") -> pd.DataFrame:
     c = read(raw, "contacts")
     created, updated = timestamps(c.created_at), timestamps(c.updated_at)
     birth = pd.to_datetime(c.birth_date, format="%Y-%m-%d", errors="coerce")
@@ -73,10 +88,20 @@ def clean_contacts(raw: Path, now: pd.Timestamp) -> pd.DataFrame:
         | (birth > now.tz_localize(None))
     )
     good = c[~bad].assign(created=created[~bad], updated=updated[~bad])
-    return newest(good, "contact_id", "updated")
+    if as_of is None:
+        return newest(good, "contact_id", "updated")
+    return newest(good.assign(version=good.updated.fillna(good.created)), "contact_id", "version", as_of, zone)
 
 
-def clean_orders(raw: Path, now: pd.Timestamp, contacts: set[str], rates: dict[str, Decimal], reporting: str) -> pd.DataFrame:
+def clean_orders(
+    raw: Path,
+    now: pd.Timestamp,
+    contacts: set[str],
+    rates: dict[str, Decimal],
+    reporting: str,
+    as_of: dt.date | None = None,
+    zone: str = "UTC",
+) -> pd.DataFrame:
     o = read(raw, "orders")
     ordered = timestamps(o.ordered_at)
     amounts = {name: numbers(o[name]) for name in ("total_amount", "discount_amount", "shipping_amount", "refunded_amount")}
@@ -99,7 +124,7 @@ def clean_orders(raw: Path, now: pd.Timestamp, contacts: set[str], rates: dict[s
         | ~o.contact_id.isin(contacts)
     )
     good = o[~bad].assign(ordered=ordered[~bad], status=o.status[~bad].str.lower(), currency=currency[~bad])
-    good = newest(good, "order_id", "ordered")
+    good = newest(good, "order_id", "ordered", as_of, zone)
 
     def convert(amount: str | None, code: str) -> Decimal:
         # README: amount × rate(currency) / rate(reporting), rounded once, half away from zero
@@ -113,7 +138,7 @@ def clean_orders(raw: Path, now: pd.Timestamp, contacts: set[str], rates: dict[s
     return good
 
 
-def clean_event_days(raw: Path, now: pd.Timestamp, contacts: set[str], zone: str) -> pd.DataFrame:
+def clean_event_days(raw: Path, now: pd.Timestamp, contacts: set[str], zone: str, as_of: dt.date | None = None) -> pd.DataFrame:
     e = read(raw, "events")
     occurred = timestamps(e.occurred_at)
     duration = numbers(e.duration_seconds)
@@ -130,7 +155,7 @@ def clean_event_days(raw: Path, now: pd.Timestamp, contacts: set[str], zone: str
         | (occurred > now)
         | (e.contact_id.notna() & ~e.contact_id.isin(contacts))
     )
-    good = newest(e[~bad].assign(occurred=occurred[~bad], duration=duration[~bad]), "event_id", "occurred")
+    good = newest(e[~bad].assign(occurred=occurred[~bad], duration=duration[~bad]), "event_id", "occurred", as_of, zone)
     frame = pd.DataFrame(
         {
             "contact_id": good.contact_id,
@@ -143,26 +168,30 @@ def clean_event_days(raw: Path, now: pd.Timestamp, contacts: set[str], zone: str
     return frame.dropna(subset=["contact_id", "day"])
 
 
-def clean_data(raw: Path, zone: str = "UTC", reporting: str = "EUR") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def clean_data(
+    raw: Path, zone: str = "UTC", reporting: str = "EUR", as_of: dt.date | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Clean contacts, clean orders (with `day` in the zone and net revenue in
     the reporting currency) and clean events of known contacts (contact, day,
-    type, duration, machine-open flag)."""
+    type, duration, machine-open flag); with `as_of`, each key's version in
+    effect on that date."""
     now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     rates_frame = pd.read_csv(PROJECT_DIR / "seeds/currency_rates.csv", dtype=str)
     rates = {
         code: Decimal(value) for code, value in zip(rates_frame.currency_code, rates_frame.value_in_base_currency, strict=True)
     }
-    contacts = clean_contacts(raw, now)
+    contacts = clean_contacts(raw, now, as_of, zone)
     known = set(contacts.contact_id)
-    orders = clean_orders(raw, now, known, rates, reporting)
+    orders = clean_orders(raw, now, known, rates, reporting, as_of, zone)
     orders["day"] = orders.ordered.dt.tz_convert(zone).dt.date
-    return contacts, orders, clean_event_days(raw, now, known, zone)
+    return contacts, orders, clean_event_days(raw, now, known, zone, as_of)
 
 
-def valid_orders(raw: Path, zone: str = "UTC", reporting: str = "EUR") -> pd.DataFrame:
-    """Every valid order of all time (completed, net revenue above zero):
-    contact_id, day and net_revenue. Filter by day for an as-of date."""
-    _, orders, _ = clean_data(raw, zone, reporting)
+def valid_orders(raw: Path, zone: str = "UTC", reporting: str = "EUR", as_of: dt.date | None = None) -> pd.DataFrame:
+    """Every valid order (completed, net revenue above zero): contact_id, day
+    and net_revenue, each order in its version in effect on `as_of` (the
+    newest without one). Filter by day for that as-of date."""
+    _, orders, _ = clean_data(raw, zone, reporting, as_of)
     valid = orders[(orders.status == "completed") & (orders.net_revenue > 0)]
     return valid[["order_id", "contact_id", "day", "net_revenue"]].reset_index(drop=True)
 
@@ -170,7 +199,7 @@ def valid_orders(raw: Path, zone: str = "UTC", reporting: str = "EUR") -> pd.Dat
 def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reporting: str = "EUR") -> pd.DataFrame:
     """One row per contact existing as of the date: valid orders, net revenue,
     first and last valid order days, from the README's definitions."""
-    contacts, orders, events = clean_data(raw, zone, reporting)
+    contacts, orders, events = clean_data(raw, zone, reporting, as_of)
     orders = orders[orders.day <= as_of]
     created = pd.DataFrame({"contact_id": contacts.contact_id, "day": contacts.created.dt.tz_convert(zone).dt.date})
     evidence = pd.concat([created, orders[["contact_id", "day"]], events])
@@ -278,7 +307,7 @@ def expected_engagement(raw: Path, as_of: dt.date, window: int = 30, engaged_win
     """One row per contact existing as of the date, from the README's
     engagement definitions: decayed score, level, persona, opportunity group
     and engaged status."""
-    _, orders, events = clean_data(raw)
+    _, orders, events = clean_data(raw, as_of=as_of)
     existing = expected_dim_contacts(raw, as_of).index
     weights = pd.read_csv(PROJECT_DIR / "seeds/engagement_event_weights.csv").set_index("event_type")
     events = events[events.day <= as_of].copy()
@@ -305,7 +334,7 @@ def expected_engagement(raw: Path, as_of: dt.date, window: int = 30, engaged_win
     tertiles = ranks.map(lambda rank: 1 + (3 * (rank - 1)) // len(engaged))
     levels = {0: "Non-engaged", 1: "Lightly engaged", 2: "Moderately engaged", 3: "Most engaged"}
     result["engagement_level"] = tertiles.reindex(existing).fillna(0).astype(int).map(levels)
-    rfm = expected_rfm_scores(valid_orders(raw), as_of)
+    rfm = expected_rfm_scores(valid_orders(raw, as_of=as_of), as_of)
     result["persona"] = rfm.persona.reindex(existing).fillna("Non-customers")
     result["contact_type"] = ["Customer" if contact in rfm.index else "Non-customer" for contact in existing]
     result["purchase_phase"] = rfm.lifecycle_stage.reindex(existing)

@@ -150,7 +150,7 @@ EXPECTED_REJECTIONS = {
 def test_each_kind_of_bad_row_is_quarantined_with_its_reason(workspace: Workspace) -> None:
     for entity, frame in HAND_WRITTEN.items():
         workspace.write_csv(entity, frame)
-    workspace.build(vars={"as_of_date": "2024-12-31"})
+    workspace.build(vars={"as_of_date": "2024-12-31", "max_rejected_share": 1})
     rejected = workspace.query("select * from marts.rejected_rows")
     found = {
         (r.entity, None if pd.isna(r.record_key) else r.record_key, r.rejection_reason, r.rejected_column)

@@ -75,7 +75,7 @@ def test_rfm_scores_and_personas_match_the_pandas_reference(workspace: Workspace
     as_of = dt.date(2026, 5, 15)
     workspace.build(vars={"as_of_date": as_of.isoformat(), "reporting_timezone": zone, **settings})
 
-    valid = valid_orders(workspace.raw, zone)
+    valid = valid_orders(workspace.raw, zone, as_of=as_of)
     expected = expected_rfm_scores(
         valid,
         as_of,
@@ -133,8 +133,7 @@ def test_history_backfill_equals_single_date_builds_and_feeds_movement(
     assert sorted(history.as_of_date.dt.date.unique()) == sorted(dates)
 
     # each date's rows are that date's scores, from the definitions
-    valid = valid_orders(backfill.raw)
-    references = {day: expected_rfm_scores(valid, day) for day in dates}
+    references = {day: expected_rfm_scores(valid_orders(backfill.raw, as_of=day), day) for day in dates}
     for day in dates:
         actual = built_scores(backfill, "marts.rfm_scores_history", f"as_of_date = '{day}'")
         assert_scores_equal(actual, references[day], SCORE_COLUMNS[:12])

@@ -1186,6 +1186,7 @@ def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path)
         "DUCKDB_PATH": str(root / "copy.duckdb"),
         "RAW_DATA_DIR": str(root / "raw"),
         "DBT_PROFILES_DIR": str(root / "profiles"),
+        "DBT_PROJECT_DIR": str(root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     process = subprocess.run(
