@@ -73,8 +73,8 @@ final as (
             100.0 * coalesce(observed.customers, 0) / nullif(all_customers.customers, 0) as {{ ratio_type() }}
         ) as pct_of_customers,
         {% if rfm_scoring_method() == 'thresholds' -%}
-        thresholds.min_value as bucket_min_value,
-        thresholds.max_value as bucket_max_value,
+        cast(thresholds.min_value as {{ money_type() }}) as bucket_min_value,
+        cast(thresholds.max_value as {{ money_type() }}) as bucket_max_value,
         {%- else -%}
         cast(null as {{ money_type() }}) as bucket_min_value,
         cast(null as {{ money_type() }}) as bucket_max_value,
