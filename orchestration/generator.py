@@ -624,7 +624,7 @@ def claim_output_directory(directory: Path) -> None:
             )
         return
     for name in owned:
-        if "/" not in name and name not in (MARKER,):
+        if name == Path(name).name and name != MARKER:  # a plain file name of this directory
             (directory / name).unlink(missing_ok=True)
 
 
