@@ -104,6 +104,7 @@ def check_header(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, diale
     first = connection.execute(
         f"select line from read_csv({quote_literal(str(raw_file.path))}, auto_detect = false, header = false, "
         "delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}, ignore_errors = true, strict_mode = false, "
+        "parallel = false, "
         f"encoding = {quote_literal(dialect.encoding)}) limit 1"
     ).fetchone()
     header = ((first[0] if first else "") or "").lstrip("\ufeff").rstrip("\r")

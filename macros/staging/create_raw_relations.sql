@@ -122,7 +122,7 @@
 {% macro check_csv_header(path, entity_name) -%}
     {%- set delimiter = var('raw_csv_delimiter', ',') -%}
     {%- set first = run_query(
-        'select line from read_csv(' ~ sql_string_literal(path) ~ ", auto_detect = false, header = false, delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}, ignore_errors = true, strict_mode = false, encoding = " ~ sql_string_literal(raw_csv_encoding(entity_name)) ~ ') limit 1'
+        'select line from read_csv(' ~ sql_string_literal(path) ~ ", auto_detect = false, header = false, delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}, ignore_errors = true, strict_mode = false, parallel = false, encoding = " ~ sql_string_literal(raw_csv_encoding(entity_name)) ~ ') limit 1'
     ) -%}
     {%- set header = (first.rows[0][0] if first.rows | length > 0 else '') or '' -%}
     {%- set header = header.lstrip('\ufeff').rstrip('\r') -%}
