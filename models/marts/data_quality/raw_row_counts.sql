@@ -12,12 +12,19 @@
 -- the malformed lines of a CSV file too: they are rejected as malformed_line.
 with
 
+malformed_lines as (
+    select
+        entity,
+        count(*) as malformed_lines
+    from {{ source('raw_files', 'malformed_lines') }}
+    group by entity
+),
+
 counted as (
     {%- for entity in entities %}
     select
         '{{ entity[0] }}' as entity,
-        (select count(*) from {{ entity[1] }})
-        + (select count(*) from {{ source('raw_files', 'malformed_lines') }} where entity = '{{ entity[0] }}') as raw_rows,
+        (select count(*) from {{ entity[1] }}) as file_rows,
         (select count(*) from {{ ref(entity[2]) }}) as staged_rows,
         (select count(*) from {{ ref(entity[3]) }}) as rejected_rows
     {%- if not loop.last %}
@@ -27,6 +34,18 @@ counted as (
     {%- endfor %}
 ),
 
+-- Raw rows count the lines of a CSV file that could not be read as rows too.
+with_malformed as (
+    select
+        counted.entity,
+        counted.staged_rows,
+        counted.rejected_rows,
+        counted.file_rows + coalesce(malformed_lines.malformed_lines, 0) as raw_rows
+    from counted
+    left join malformed_lines
+        on counted.entity = malformed_lines.entity
+),
+
 final as (
     select
         entity,
@@ -34,7 +53,7 @@ final as (
         cast(staged_rows as {{ dbt.type_bigint() }}) as staged_rows,
         cast(rejected_rows as {{ dbt.type_bigint() }}) as rejected_rows,
         raw_rows = staged_rows + rejected_rows as is_reconciled
-    from counted
+    from with_malformed
 )
 
 select * from final
