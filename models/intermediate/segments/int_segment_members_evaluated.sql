@@ -2,7 +2,6 @@
 -- One row per segment (and static list) and member contact as of the
 -- as-of date: every segment's compiled condition, evaluated here in one
 -- table; the seg_<key> views hold the same SQL one segment each.
--- depends_on: {{ ref('stg_static_lists__lists') }}
 {%- set relations = segment_relations() -%}
 {%- set registry = validated_segment_registry() if execute else {} %}
 with
