@@ -75,7 +75,7 @@ export: install ## Customers export of every active segment (CSV, Parquet, manif
 	@$(paths); read -ra args <<< "$${ARGS:-}"; $(BIN)/python -m orchestration.segment_export "$${args[@]}"
 
 manifest: install ## dbt parse: the manifest Dagster loads the assets from
-	@$(paths); $(BIN)/dbt parse --quiet
+	@$(paths); $(BIN)/python -m orchestration.dbt_gate parse --quiet
 
 dagster: manifest ## Start the Dagster UI and daemon on http://127.0.0.1:$(DAGSTER_PORT)
 	@$(paths); [[ "$${DAGSTER_PORT}" =~ ^[0-9]+$$ ]] || { echo "DAGSTER_PORT must be a port number" >&2; exit 2; }; \

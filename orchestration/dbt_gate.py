@@ -9,6 +9,13 @@ default), then stops with one line naming the file, the holding process and
 its command, and what to do, instead of dbt's lock error in several
 tracebacks. Once the file is free, dbt replaces this process (same PID, same
 arguments, same exit code).
+
+Before that, it reads the segment definitions as written (models/**/*.yml,
+`meta.segment`): dbt renders YAML as Jinja, and a value such as an email
+merge tag `'{{ campaign_name }}'` makes every dbt command fail with a Python
+TypeError that names no file. Such a value stops here with one line naming
+the file, the segment, the path in its definition and the value (the build's
+hook refuses the Jinja that does render, README "Segments").
 """
 
 from __future__ import annotations
@@ -17,10 +24,52 @@ import os
 import sys
 from pathlib import Path
 
+import yaml
+
 from orchestration.warehouse_lock import WarehouseLockedError, wait_until_free
 
 # Exit status when the warehouse stayed locked (dbt uses 1 and 2).
 LOCKED = 3
+
+
+JINJA_MARKERS = ("{{", "{%", "{#")
+
+
+def jinja_values(value: object, path: str) -> list[tuple[str, str]]:
+    """(path, text) of every string in a definition that holds Jinja."""
+    if isinstance(value, str):
+        return [(path, value)] if any(marker in value for marker in JINJA_MARKERS) else []
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in jinja_values(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in jinja_values(item, f"{path}[{index}]")]
+    return []
+
+
+def jinja_in_definitions(project_dir: Path) -> str | None:
+    """The first segment definition value that is Jinja, as a message; None when all are plain."""
+    for file in sorted((project_dir / "models").rglob("*.yml")):
+        try:
+            document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue  # dbt reports a file it cannot read, naming it
+        models = document.get("models") if isinstance(document, dict) else None
+        for model in models if isinstance(models, list) else []:
+            if not isinstance(model, dict):
+                continue
+            for where, meta in (("config.meta", (model.get("config") or {}).get("meta")), ("meta", model.get("meta"))):
+                if not isinstance(meta, dict) or "segment" not in meta:
+                    continue
+                found = jinja_values(meta["segment"], f"{where}.segment")
+                if found:
+                    path, text = found[0]
+                    key = str(model.get("name", "?")).removeprefix("seg_")
+                    return (
+                        f"segment '{key}' ({file.relative_to(project_dir)}), {path}: '{text[:200]}' is Jinja, which dbt "
+                        "renders before the segment language reads it; definitions take plain values (a merge tag cannot "
+                        "be a value)"
+                    )
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     if not arguments or arguments[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if arguments else 2
+    problem = jinja_in_definitions(Path(os.environ.get("DBT_PROJECT_DIR") or "."))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     if os.environ.get("DBT_TARGET", "duckdb") == "duckdb" and arguments[0] not in ("parse", "deps", "clean", "debug"):
         # the profile's default, relative to the project root where dbt runs
         database = Path(os.environ.get("DUCKDB_PATH") or "warehouse/customer_segments.duckdb")

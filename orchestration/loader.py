@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.raw_contract import Entity, load_contract
+from orchestration.raw_encodings import COPIED, utf8_copy
 from orchestration.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
@@ -36,6 +37,12 @@ class RawDataError(Exception):
 class RawFile:
     path: Path
     file_format: str
+    # What DuckDB reads: the file itself, or its UTF-8 copy (orchestration/raw_encodings.py).
+    read_from: Path | None = None
+
+    @property
+    def source(self) -> str:
+        return str(self.read_from or self.path)
 
 
 @dataclass(frozen=True)
@@ -43,15 +50,31 @@ class CsvDialect:
     delimiter: str = ","
     encoding: str = "utf-8"
 
+    @property
+    def duckdb_encoding(self) -> str:
+        """DuckDB decodes utf-8 and utf-16 itself; latin-1 and windows-1252
+        files are read from their UTF-8 copy (RawFile.read_from)."""
+        return "utf-8" if self.encoding in COPIED else self.encoding
+
     def options(self) -> str:
         return (
             f"header = true, all_varchar = true, delim = {quote_literal(self.delimiter)}, quote = '\"', escape = '\"', "
-            f"encoding = {quote_literal(self.encoding)}"
+            f"encoding = {quote_literal(self.duckdb_encoding)}"
         )
 
 
-ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1",
-             "utf-16": "utf-16", "utf16": "utf-16"}
+ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "windows-1252": "windows-1252",
+    "cp1252": "windows-1252",
+    "cp-1252": "windows-1252",
+    "utf-16": "utf-16",
+    "utf16": "utf-16",
+}
 MALFORMED_LINES = "raw_file_malformed_lines"
 MALFORMED_COLUMNS = (
     "entity varchar, file_name varchar, line_number bigint, line_text varchar, error_type varchar, error_message varchar"
@@ -93,7 +116,7 @@ def quote_literal(value: str) -> str:
 
 def reader_sql(raw_file: RawFile, dialect: CsvDialect = CsvDialect()) -> str:
     if raw_file.file_format == "csv":
-        return f"read_csv({quote_literal(str(raw_file.path))}, {dialect.options()}, ignore_errors = true)"
+        return f"read_csv({quote_literal(raw_file.source)}, {dialect.options()}, ignore_errors = true)"
     return f"read_parquet({quote_literal(str(raw_file.path))})"
 
 
@@ -102,10 +125,10 @@ def check_header(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, diale
     header without the delimiter but with another common one is an error
     naming the file (DuckDB would rename the repeat, or fail to sniff)."""
     first = connection.execute(
-        f"select line from read_csv({quote_literal(str(raw_file.path))}, auto_detect = false, header = false, "
+        f"select line from read_csv({quote_literal(raw_file.source)}, auto_detect = false, header = false, "
         "delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}, ignore_errors = true, strict_mode = false, "
         "parallel = false, "
-        f"encoding = {quote_literal(dialect.encoding)}) limit 1"
+        f"encoding = {quote_literal(dialect.duckdb_encoding)}) limit 1"
     ).fetchone()
     header = ((first[0] if first else "") or "").lstrip("\ufeff").rstrip("\r")
     if dialect.delimiter not in header:
@@ -126,16 +149,14 @@ def check_header(connection: duckdb.DuckDBPyConnection, raw_file: RawFile, diale
         seen[key] = position
 
 
-def malformed_lines(
-    connection: duckdb.DuckDBPyConnection, entity: Entity, raw_file: RawFile, dialect: CsvDialect
-) -> list[tuple]:
+def malformed_lines(connection: duckdb.DuckDBPyConnection, entity: Entity, raw_file: RawFile, dialect: CsvDialect) -> list[tuple]:
     """The lines of a CSV file that cannot be read as rows, one tuple per line
     in the malformed lines table's columns. A line invalid in the encoding is
     an error: the file as a whole is in another encoding."""
     rejects, scans = f"cs_rejects_{entity.name}", f"cs_scans_{entity.name}"
     connection.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
     connection.execute(
-        f"select max(hash(*columns(*))) from read_csv({quote_literal(str(raw_file.path))}, {dialect.options()}, "
+        f"select max(hash(*columns(*))) from read_csv({quote_literal(raw_file.source)}, {dialect.options()}, "
         "store_rejects = true, "
         f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(scans)})"
     ).fetchall()
@@ -148,7 +169,8 @@ def malformed_lines(
     if bad_encoding:
         raise RawDataError(
             f"raw data: file {raw_file.path} is not valid {dialect.encoding} ({len(bad_encoding)} line(s), the first at line "
-            f"{bad_encoding[0][2]}). Give its encoding with --csv-encoding (latin-1, utf-16), or save it as UTF-8."
+            f"{bad_encoding[0][2]}). Give its encoding with --csv-encoding (windows-1252 for Excel on Windows, latin-1, utf-16), "
+            "or save it as UTF-8."
         )
     return lines
 
@@ -209,6 +231,9 @@ def load_duckdb(
         malformed: list[tuple] = []
         for entity in contract.values():
             raw_file = find_file(directory, entity)
+            if raw_file is not None and raw_file.file_format == "csv" and dialect.encoding in COPIED:
+                copy = utf8_copy(raw_file.path, dialect.encoding, database.with_name(database.name + ".utf8"))
+                raw_file = RawFile(raw_file.path, "csv", copy)
             plans.append((entity, raw_file, select_list(connection, entity, raw_file, dialect)))
             if raw_file is not None and raw_file.file_format == "csv":
                 malformed.extend(malformed_lines(connection, entity, raw_file, dialect))
@@ -259,12 +284,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schema", default="raw", help="schema to load into (default: raw; dbt var raw_schema must match)")
     parser.add_argument("--csv-delimiter", default=",", help="field delimiter of the CSV files (default: ',')")
     parser.add_argument(
-        "--csv-encoding", default="utf-8", help="encoding of the CSV files: utf-8 (default; a BOM is fine), latin-1, utf-16"
+        "--csv-encoding",
+        default="utf-8",
+        help="encoding of the CSV files: utf-8 (default; a BOM is fine), windows-1252, latin-1, utf-16",
     )
     args = parser.parse_args(argv)
     if args.csv_encoding.lower() not in ENCODINGS:
-        parser.error(f"--csv-encoding {args.csv_encoding!r}: supported: utf-8, latin-1 (iso-8859-1), utf-16")
-    if len(args.csv_delimiter) != 1 or args.csv_delimiter in "\"\r\n":
+        parser.error(
+            f"--csv-encoding {args.csv_encoding!r}: supported: utf-8, windows-1252 (cp1252), latin-1 (iso-8859-1), utf-16"
+        )
+    if len(args.csv_delimiter) != 1 or args.csv_delimiter in '"\r\n':
         parser.error("--csv-delimiter must be one character other than a quote or a line break")
     dialect = CsvDialect(args.csv_delimiter, ENCODINGS[args.csv_encoding.lower()])
     if args.target != "duckdb":

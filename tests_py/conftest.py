@@ -18,6 +18,20 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 
 
+def copy_dbt_project(root: Path) -> Path:
+    """The project's dbt files in `root`, to change without touching the
+    project; `orchestration` is linked, not copied: the profile's DuckDB
+    plugin is imported from it (DBT_PROJECT_DIR=root)."""
+    import shutil
+
+    for name in ("dbt_project.yml", ".sqlfluff"):
+        shutil.copy(PROJECT_DIR / name, root / name)
+    for folder in ("models", "macros", "seeds", "tests", "profiles"):
+        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    (root / "orchestration").symlink_to(PROJECT_DIR / "orchestration", target_is_directory=True)
+    return root
+
+
 @dataclass
 class DbtResult:
     returncode: int

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import PROJECT_DIR, Workspace
 from orchestration import generator
-from orchestration.loader import RawDataError, load_duckdb
+from orchestration.loader import CsvDialect, RawDataError, load_duckdb
 
 pytestmark = pytest.mark.build
 
@@ -213,12 +213,12 @@ def latin1_contacts(sample: Path) -> bytes:
     ("name", "message"),
     [
         ("latin1", "contacts.csv is not valid utf-8 (|line(s), the first at line 2). Say which encoding it has "
-                   "with var raw_csv_encodings: {contacts: latin-1}"),
+                   "with var raw_csv_encodings: {contacts: windows-1252}"),
         ("empty_required", "raw data: required file {raw}/orders.csv is empty (0 bytes)"),
         ("duplicate_header", "orders.csv has column 'status' more than once in its header (columns 4 and 11)"),
         ("semicolons", "orders.csv has no ',' in its header but has ';': its columns are separated by ';'. Set var "
                        "raw_csv_delimiter to that character"),
-        ("bad_encoding_var", "var raw_csv_encoding: unsupported CSV encoding 'windows-1252'"),
+        ("bad_encoding_var", "var raw_csv_encoding: unsupported CSV encoding 'shift_jis'; supported: utf-8"),
     ],
 )
 def test_an_unreadable_raw_file_stops_the_build_naming_it(tmp_path: Path, sample: Path, name: str, message: str) -> None:
@@ -233,7 +233,7 @@ def test_an_unreadable_raw_file_stops_the_build_naming_it(tmp_path: Path, sample
         "bad_encoding_var": {},
     }[name]
     workspace = workspace_with(tmp_path, sample, changes)
-    build_vars = {"as_of_date": AS_OF, **({"raw_csv_encoding": "windows-1252"} if name == "bad_encoding_var" else {})}
+    build_vars = {"as_of_date": AS_OF, **({"raw_csv_encoding": "shift_jis"} if name == "bad_encoding_var" else {})}
     result = workspace.dbt("run", "--select", "base_crm__contacts_validated", vars=build_vars)
     assert not result.ok
     for part in message.replace("{raw}", str(workspace.raw)).split("|"):
@@ -250,6 +250,42 @@ def test_a_declared_encoding_reads_the_file(tmp_path: Path, sample: Path) -> Non
     assert result.ok, result.output[-3000:]
     names = workspace.query("select count(*) as n from staging.base_crm__contacts_validated where first_name = 'Zoë'")
     assert names.n.item() == 1
+
+
+# Every byte Windows-1252 gives a character of its own (0x80-0x9F), then some
+# it shares with latin-1; the undefined 0x81 keeps its code point (WHATWG).
+UNDEFINED_IN_WINDOWS_1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+WINDOWS_1252_NAME = (
+    bytes(byte for byte in range(0x80, 0xA0) if byte not in UNDEFINED_IN_WINDOWS_1252) + "Zoë".encode("latin-1") + b"\x81"
+)
+
+
+def windows_1252_contacts(sample: Path) -> bytes:
+    lines = (sample / "contacts.csv").read_bytes().splitlines()
+    fields = lines[1].split(b",")
+    fields[2] = b'"' + WINDOWS_1252_NAME + b'"'
+    malformed = b'"\x80 too few fields"'
+    return b"\n".join([lines[0], b",".join(fields), *lines[2:], malformed]) + b"\n"
+
+
+def test_a_windows_1252_file_reads_as_windows_1252_in_the_build_and_the_loader(tmp_path: Path, sample: Path) -> None:
+    expected = WINDOWS_1252_NAME[:-1].decode("cp1252") + "\x81"
+    assert len(expected) == 27 + 3 + 1 and "€" in expected and "Ÿ" in expected
+    workspace = workspace_with(tmp_path, sample, {"contacts.csv": windows_1252_contacts(sample)})
+    result = workspace.dbt(
+        "run", "--select", "base_crm__contacts_validated",
+        vars={"as_of_date": AS_OF, "raw_csv_encodings": {"contacts": "windows-1252"}},
+    )
+    assert result.ok, result.output[-3000:]
+    built = workspace.query("select first_name from raw.contacts where first_name like '€%'")
+    assert list(built.first_name) == [expected]
+    line = workspace.query("select line_text from raw.raw_file_malformed_lines where entity = 'contacts'")
+    assert list(line.line_text) == ['"€ too few fields"']
+
+    loaded = tmp_path / "loaded.duckdb"
+    load_duckdb(loaded, workspace.raw, dialect=CsvDialect(",", "windows-1252"))
+    assert list(query(loaded, "select first_name from raw.contacts where first_name like '€%'").first_name) == [expected]
+    assert list(query(loaded, "select line_text from raw.raw_file_malformed_lines").line_text) == ['"€ too few fields"']
 
 
 def test_the_loader_quarantines_the_same_malformed_lines(tmp_path: Path, sample: Path) -> None:

@@ -11,7 +11,6 @@ macros as in-process run-operations on a manifest parsed once."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests_py.conftest import PROJECT_DIR, Workspace
+from tests_py.conftest import Workspace, copy_dbt_project
 from tests_py.segment_harness import SegmentCompiler
 
 pytestmark = pytest.mark.build
@@ -153,10 +152,7 @@ def test_recommended_order_numbers_first_then_true_by_key(compiler: SegmentCompi
 
 
 def project_copy(root: Path) -> Path:
-    shutil.copy(PROJECT_DIR / "dbt_project.yml", root / "dbt_project.yml")
-    for folder in ("models", "macros", "seeds", "tests", "profiles"):
-        shutil.copytree(PROJECT_DIR / folder, root / folder)
-    return root
+    return copy_dbt_project(root)
 
 
 def extra_segment(root: Path, name: str, recommended: str) -> None:

@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests_py.conftest import PROJECT_DIR
+from orchestration.dbt_gate import jinja_in_definitions
+from tests_py.conftest import PROJECT_DIR, copy_dbt_project
 from tests_py.segment_harness import FIELD_TYPES, CompileError, SegmentCompiler, connect, database_name, load, run
 from tests_py.segment_reference import Evaluator, SegmentData
 
@@ -1040,12 +1041,7 @@ def test_compiled_sql_is_visible_with_dbt_compile(tmp_path: Path) -> None:
 
 def project_copy(root: Path, extra_models: dict[str, str]) -> Path:
     """The project's dbt files in `root`, with extra segment models (name: YAML body)."""
-    import shutil
-
-    for name in ("dbt_project.yml", ".sqlfluff"):
-        shutil.copy(PROJECT_DIR / name, root / name)
-    for folder in ("models", "macros", "seeds", "tests", "profiles"):
-        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    copy_dbt_project(root)
     entries = []
     for name, body in extra_models.items():
         (root / "models" / "segments" / f"{name}.sql").write_text("{{ segment_model() }}\n")
@@ -1160,6 +1156,24 @@ def test_a_bad_definition_stops_the_build(tmp_path: Path, models: dict[str, str]
     assert "START sql" not in output
 
 
+
+
+def test_a_merge_tag_in_a_definition_stops_before_dbt_naming_file_and_path(tmp_path: Path) -> None:
+    """dbt itself fails on '{{ campaign_name }}' with a TypeError naming no
+    file; make build, make docs and make manifest go through the gate first."""
+    root = project_copy(tmp_path, {"seg_merge_tag": segment_yaml("{field: first_name, op: eq, value: '{{ campaign_name }}'}")})
+    env = {**os.environ, "DBT_PROJECT_DIR": str(root), "DUCKDB_PATH": str(root / "copy.duckdb")}
+    process = subprocess.run(
+        [sys.executable, "-m", "orchestration.dbt_gate", "parse"], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    assert process.returncode == 2
+    assert process.stderr.strip() == (
+        "segment 'merge_tag' (models/segments/_extra.yml), config.meta.segment.condition.value: '{{ campaign_name }}' is "
+        "Jinja, which dbt renders before the segment language reads it; definitions take plain values (a merge tag "
+        "cannot be a value)"
+    )
+    # the shipped definitions are plain: the gate lets dbt run
+    assert jinja_in_definitions(PROJECT_DIR) is None
 
 
 def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path) -> None:

@@ -50,21 +50,49 @@
 {#- The CSV dialect and encoding the contract reads (README "Raw data
     contract"): RFC 4180 quoting with `"`, var raw_csv_delimiter (default ','),
     and var raw_csv_encoding (default utf-8) or, per entity, var
-    raw_csv_encodings ({contacts: latin-1, ...}). DuckDB reads utf-8 (a BOM is
-    skipped), latin-1 and utf-16. -#}
+    raw_csv_encodings ({contacts: windows-1252, ...}). Returns the encoding's
+    name as the user knows it. -#}
 {% macro raw_csv_encoding(entity_name) -%}
-    {%- set aliases = {'utf-8': 'utf-8', 'utf8': 'utf-8', 'latin-1': 'latin-1', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1', 'utf-16': 'utf-16', 'utf16': 'utf-16'} -%}
+    {%- set aliases = {
+        'utf-8': 'utf-8', 'utf8': 'utf-8',
+        'latin-1': 'latin-1', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1',
+        'windows-1252': 'windows-1252', 'cp1252': 'windows-1252', 'cp-1252': 'windows-1252',
+        'utf-16': 'utf-16', 'utf16': 'utf-16'} -%}
     {%- set per_file = var('raw_csv_encodings', {}) or {} -%}
     {%- if per_file is not mapping -%}
-        {{ exceptions.raise_compiler_error("var raw_csv_encodings must be a mapping of entity to encoding, e.g. {contacts: latin-1}; got " ~ per_file) }}
+        {{ exceptions.raise_compiler_error("var raw_csv_encodings must be a mapping of entity to encoding, e.g. {contacts: windows-1252}; got " ~ per_file) }}
     {%- endif -%}
     {%- set chosen = per_file.get(entity_name, var('raw_csv_encoding', 'utf-8')) -%}
     {%- set name = (chosen | string | lower | trim) -%}
     {%- if name not in aliases -%}
         {%- set where = ("var raw_csv_encodings." ~ entity_name) if entity_name in per_file else "var raw_csv_encoding" -%}
-        {{ exceptions.raise_compiler_error(where ~ ": unsupported CSV encoding '" ~ chosen ~ "'; supported: utf-8 (the default; a BOM is fine), latin-1 (iso-8859-1), utf-16. A Windows-1252 file without the bytes 0x80-0x9F reads as latin-1; otherwise convert it to UTF-8 first (iconv -f windows-1252 -t utf-8)") }}
+        {{ exceptions.raise_compiler_error(where ~ ": unsupported CSV encoding '" ~ chosen ~ "'; supported: utf-8 (the default; a BOM is fine), windows-1252 (cp1252), latin-1 (iso-8859-1), utf-16. Any other encoding: convert the file to UTF-8 first (iconv -f <encoding> -t utf-8)") }}
     {%- endif -%}
     {{ return(aliases[name]) }}
+{%- endmacro %}
+
+{#- The encoding DuckDB's reader is given. DuckDB 2.0 decodes utf-8 and
+    utf-16 itself; a latin-1 or windows-1252 file is read from its UTF-8 copy
+    (raw_csv_read_path). -#}
+{% macro duckdb_csv_encoding(entity_name) -%}
+    {%- set name = raw_csv_encoding(entity_name) -%}
+    {{ return('utf-8' if name in ['latin-1', 'windows-1252'] else name) }}
+{%- endmacro %}
+
+{#- The path DuckDB reads a CSV file from: the file itself, or for latin-1
+    and windows-1252 its UTF-8 copy beside the warehouse, made by the
+    function the profile's plugin registers (orchestration/duckdb_plugin.py;
+    the user's file is only read). Lines keep their numbers. -#}
+{% macro raw_csv_read_path(path, entity_name) -%}
+    {%- set encoding = raw_csv_encoding(entity_name) -%}
+    {%- if encoding not in ['latin-1', 'windows-1252'] -%}
+        {{ return(path) }}
+    {%- endif -%}
+    {%- set registered = run_query("select count(*) from duckdb_functions() where function_name = 'customer_segments_utf8_copy'").columns[0].values()[0] -%}
+    {%- if registered == 0 -%}
+        {{ exceptions.raise_compiler_error("raw data: reading " ~ path ~ " as " ~ encoding ~ " needs the DuckDB function customer_segments_utf8_copy, which the project's profile registers (profiles/profiles.yml: plugins: orchestration.duckdb_plugin, module_paths: the project directory). Use that profile, or save the file as UTF-8.") }}
+    {%- endif -%}
+    {{ return(run_query('select customer_segments_utf8_copy(' ~ sql_string_literal(path) ~ ', ' ~ sql_string_literal(encoding) ~ ')').columns[0].values()[0]) }}
 {%- endmacro %}
 
 {% macro raw_csv_options(entity_name) -%}
@@ -72,7 +100,7 @@
     {%- if delimiter is not string or delimiter | length != 1 or delimiter in ['"', '\n', '\r'] -%}
         {{ exceptions.raise_compiler_error("var raw_csv_delimiter must be one character other than a quote or a line break (',' by default, ';' or a tab for some exports); got '" ~ delimiter ~ "'") }}
     {%- endif -%}
-    {{ return("header = true, all_varchar = true, delim = " ~ sql_string_literal(delimiter) ~ ", quote = '\"', escape = '\"', encoding = " ~ sql_string_literal(raw_csv_encoding(entity_name))) }}
+    {{ return("header = true, all_varchar = true, delim = " ~ sql_string_literal(delimiter) ~ ", quote = '\"', escape = '\"', encoding = " ~ sql_string_literal(duckdb_csv_encoding(entity_name))) }}
 {%- endmacro %}
 
 {#- The table that holds the CSV lines that could not be read as rows (one
@@ -92,12 +120,12 @@
     lines in the malformed lines table. A line that is not valid in the
     file's encoding stops the build: the file as a whole is in another
     encoding, and the message says which setting to change. -#}
-{% macro collect_malformed_lines(entity, path, options) -%}
+{% macro collect_malformed_lines(entity, path, options, read_path=none) -%}
     {%- set rejects = 'cs_rejects_' ~ entity.identifier -%}
     {%- set scans = 'cs_scans_' ~ entity.identifier -%}
     {%- do run_query(
         'drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ scans ~ ';'
-        ~ ' select max(hash(*columns(*))) from read_csv(' ~ sql_string_literal(path) ~ ', ' ~ options
+        ~ ' select max(hash(*columns(*))) from read_csv(' ~ sql_string_literal(read_path or path) ~ ', ' ~ options
         ~ ', store_rejects = true, rejects_table = ' ~ sql_string_literal(rejects) ~ ', rejects_scan = ' ~ sql_string_literal(scans) ~ ');'
         ~ ' insert into ' ~ malformed_lines_relation()
         ~ ' select ' ~ sql_string_literal(entity.identifier) ~ ', ' ~ sql_string_literal(path.split('/')[-1])
@@ -110,7 +138,7 @@
         ~ ' and error_type = ' ~ sql_string_literal('INVALID ENCODING')
     ) -%}
     {%- if bad_encoding.columns[1].values()[0] > 0 -%}
-        {{ exceptions.raise_compiler_error("raw data: file " ~ path ~ " is not valid " ~ raw_csv_encoding(entity.identifier) ~ " (" ~ bad_encoding.columns[1].values()[0] ~ " line(s), the first at line " ~ bad_encoding.columns[0].values()[0] ~ "). Say which encoding it has with var raw_csv_encodings: {" ~ entity.identifier ~ ": latin-1} (or raw_csv_encoding for every file), or save it as UTF-8.") }}
+        {{ exceptions.raise_compiler_error("raw data: file " ~ path ~ " is not valid " ~ raw_csv_encoding(entity.identifier) ~ " (" ~ bad_encoding.columns[1].values()[0] ~ " line(s), the first at line " ~ bad_encoding.columns[0].values()[0] ~ "). Say which encoding it has with var raw_csv_encodings: {" ~ entity.identifier ~ ": windows-1252} (Excel on Windows; or latin-1, utf-16; raw_csv_encoding for every file), or save it as UTF-8.") }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -119,10 +147,10 @@
     file with another delimiter): a name given twice (case-insensitive), or a
     header without the delimiter but with another common one, stops the build
     with a message naming the file and the fix. -#}
-{% macro check_csv_header(path, entity_name) -%}
+{% macro check_csv_header(path, entity_name, read_path=none) -%}
     {%- set delimiter = var('raw_csv_delimiter', ',') -%}
     {%- set first = run_query(
-        'select line from read_csv(' ~ sql_string_literal(path) ~ ", auto_detect = false, header = false, delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}, ignore_errors = true, strict_mode = false, parallel = false, encoding = " ~ sql_string_literal(raw_csv_encoding(entity_name)) ~ ') limit 1'
+        'select line from read_csv(' ~ sql_string_literal(read_path or path) ~ ", auto_detect = false, header = false, delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}, ignore_errors = true, strict_mode = false, parallel = false, encoding = " ~ sql_string_literal(duckdb_csv_encoding(entity_name)) ~ ') limit 1'
     ) -%}
     {%- set header = (first.rows[0][0] if first.rows | length > 0 else '') or '' -%}
     {%- set header = header.lstrip('\ufeff').rstrip('\r') -%}
@@ -194,10 +222,11 @@
             {%- set file = found[0] -%}
             {%- if file.format == 'csv' -%}
                 {%- set options = raw_csv_options(entity.identifier) -%}
-                {%- do check_csv_header(file.path, entity.identifier) -%}
-                {%- do collect_malformed_lines(entity, file.path, options) -%}
+                {%- set read_path = raw_csv_read_path(file.path, entity.identifier) -%}
+                {%- do check_csv_header(file.path, entity.identifier, read_path) -%}
+                {%- do collect_malformed_lines(entity, file.path, options, read_path) -%}
                 {#- Malformed lines are skipped here and quarantined from the malformed lines table. -#}
-                {%- set reader = 'read_csv(' ~ sql_string_literal(file.path) ~ ', ' ~ options ~ ', ignore_errors = true)' -%}
+                {%- set reader = 'read_csv(' ~ sql_string_literal(read_path) ~ ', ' ~ options ~ ', ignore_errors = true)' -%}
             {%- else -%}
                 {%- set reader = 'read_parquet(' ~ sql_string_literal(file.path) ~ ')' -%}
             {%- endif -%}
