@@ -1029,7 +1029,7 @@ def test_compiled_sql_is_visible_with_dbt_compile(tmp_path: Path) -> None:
 
     workspace = Workspace(tmp_path)
     (tmp_path / "raw").mkdir()
-    result = workspace.dbt("compile", "--select", "path:models/segments", vars={"as_of_date": "2026-06-30"})
+    result = workspace.dbt("compile", "--select", "seg_*", vars={"as_of_date": "2026-06-30"})
     assert result.ok, result.output[-3000:]
     compiled = sorted((tmp_path / "target" / "compiled").rglob("seg_*.sql"))
     assert len(compiled) == 7

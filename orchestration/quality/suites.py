@@ -320,6 +320,16 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["from_persona", "to_persona"]),
             ]),
         ]),
+        Suite("persona_movement_contacts", [
+            Frame("rows", "select period_end, contact_id, persona, scores_source from marts.persona_movement_contacts", [
+                *in_set("persona", personas),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["period_end", "contact_id"]),
+            ]),
+            Frame("counts_match_population_change", """
+                select (select count(*) from marts.persona_movement_contacts where period_end = 'end') as end_rows,
+                       (select sum(end_customers) from marts.persona_population_change) as end_customers
+                """, [equal("end_rows", "end_customers")]),
+        ]),
         Suite("persona_population_change", [
             Frame("rows", "select persona, start_customers, end_customers, change_in_customers, "
                   "end_customers - start_customers as computed_change from marts.persona_population_change", [
@@ -395,6 +405,12 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
             Frame("rows", "select from_group, to_group, contacts, pct_of_from_group from marts.opportunity_movement", [
                 *not_null("from_group", "to_group"), between("contacts", 0), between("pct_of_from_group", 0, 100),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["from_group", "to_group"]),
+            ]),
+        ]),
+        Suite("opportunity_movement_contacts", [
+            Frame("rows", "select period_end, contact_id, opportunity_group from marts.opportunity_movement_contacts", [
+                *in_set("opportunity_group", opportunity_groups(personas), mostly_null_allowed=True),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["period_end", "contact_id"]),
             ]),
         ]),
         Suite("engagement_status", [

@@ -2,7 +2,7 @@
 with
 
 period_groups as (
-    select * from {{ ref('int_opportunity_movement_groups') }}
+    select * from {{ ref('opportunity_movement_contacts') }}
 ),
 
 tiles as (

@@ -2,7 +2,7 @@
 with
 
 period_personas as (
-    select * from {{ ref('int_rfm_movement_personas') }}
+    select * from {{ ref('persona_movement_contacts') }}
 ),
 
 rules as (

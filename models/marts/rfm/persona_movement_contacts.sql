@@ -1,4 +1,4 @@
-{#- The personas at the start and at the end of the persona-movement period:
+{#- Each customer's persona at the start and at the end of the persona-movement period:
     the history's rows for the date when it has them (scored with the same
     scheme and method), otherwise the scores this build computed for it. -#}
 with

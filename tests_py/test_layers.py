@@ -1,0 +1,71 @@
+"""The DAG only points down: staging -> intermediate -> marts -> segments ->
+segment_insights (README "Project layout"). The layer of a model is the first
+folder under models/; an intermediate model never reads a mart, and no model
+reads a model of a later layer. Read from the manifest dbt parse writes."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests_py.conftest import PROJECT_DIR
+
+LAYERS = ["staging", "intermediate", "marts", "segments", "segment_insights"]
+
+
+def layer(node: dict[str, Any]) -> str:
+    return Path(node["original_file_path"]).parts[1]
+
+
+def layer_violations(manifest: dict[str, Any]) -> list[str]:
+    """Every model that reads a model of a later layer, or that lives outside the layers."""
+    nodes = manifest["nodes"]
+    problems = []
+    for unique_id, node in sorted(nodes.items()):
+        if node["resource_type"] != "model":
+            continue
+        own = layer(node)
+        if own not in LAYERS:
+            problems.append(f"{node['original_file_path']}: not in a layer folder ({', '.join(LAYERS)})")
+            continue
+        for parent_id in node["depends_on"]["nodes"]:
+            parent = nodes.get(parent_id)
+            if parent is None or parent["resource_type"] != "model":
+                continue
+            if LAYERS.index(layer(parent)) > LAYERS.index(own):
+                problems.append(f"{unique_id} ({own}) reads {parent_id} ({layer(parent)})")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    target = tmp_path_factory.mktemp("layers")
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"), "DUCKDB_PATH": str(target / "parse.duckdb")}
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--target-path", str(target), "--log-path", str(target)],
+        cwd=PROJECT_DIR, env=env, check=True,
+    )
+    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_every_model_reads_only_its_own_or_an_earlier_layer(manifest: dict[str, Any]) -> None:
+    assert layer_violations(manifest) == []
+
+
+def test_a_planted_intermediate_to_mart_ref_is_caught(manifest: dict[str, Any]) -> None:
+    planted = copy.deepcopy(manifest)
+    nodes = planted["nodes"]
+    intermediate = next(i for i, n in sorted(nodes.items()) if n["resource_type"] == "model" and layer(n) == "intermediate")
+    mart = next(i for i, n in sorted(nodes.items()) if n["resource_type"] == "model" and layer(n) == "marts")
+    nodes[intermediate]["depends_on"]["nodes"].append(mart)
+    assert layer_violations(planted) == [f"{intermediate} (intermediate) reads {mart} (marts)"]
+    stray = next(iter(i for i, n in nodes.items() if n["resource_type"] == "model"))
+    nodes[stray]["original_file_path"] = "models/misc/" + Path(nodes[stray]["original_file_path"]).name
+    assert any("not in a layer folder" in problem for problem in layer_violations(planted))
