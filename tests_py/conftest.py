@@ -76,8 +76,15 @@ class Workspace:
         process = subprocess.run(command, cwd=PROJECT_DIR, env=self.env(), capture_output=True, text=True, check=False)
         return DbtResult(process.returncode, process.stdout + process.stderr)
 
-    def build(self, **kwargs: object) -> DbtResult:
-        result = self.dbt("build", **kwargs)  # type: ignore[arg-type]
+    def build(self, *args: str, tests: bool = False, **kwargs: object) -> DbtResult:
+        """dbt build of seeds and models. Data tests only with `tests`: they
+        run on the shared sample warehouse and in `make test-build`, and a
+        test that compares marts with a reference does not need them again
+        (half of a build's time). Unit tests never: they do not read the data."""
+        skipped = ["--exclude-resource-type", "unit_test"]
+        if not tests:
+            skipped += ["--exclude-resource-type", "test"]
+        result = self.dbt("build", *args, *skipped, **kwargs)  # type: ignore[arg-type]
         assert result.ok, result.output[-6000:]
         return result
 
@@ -96,6 +103,34 @@ class Workspace:
     def write_csv(self, entity: str, frame: pd.DataFrame) -> None:
         self.raw.mkdir(parents=True, exist_ok=True)
         frame.to_csv(self.raw / f"{entity}.csv", index=False)
+
+
+# The shared sample: generated and built once per test session (with the data
+# tests), then only read. Default settings, as of SAMPLE_AS_OF.
+SAMPLE_AS_OF = "2026-06-20"
+SAMPLE_GENERATE = (
+    "--contacts", "2500", "--orders", "20000", "--events", "150000", "--end-date", "2026-06-30", "--seed", "7",
+    "--bad-row-rate", "0.003", "--format", "csv",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Workspace:
+    """The sample warehouse, built once for all pytest-xdist workers (the
+    first takes a file lock and builds, the others wait and reuse it). Tests
+    only read it (Workspace.query opens it read-only)."""
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    workspace = Workspace(shared / "sample_warehouse")
+    with FileLock(str(shared / "sample_warehouse.lock")):
+        done = workspace.root / "built"
+        if not done.exists():
+            workspace.root.mkdir(exist_ok=True)
+            workspace.generate(*SAMPLE_GENERATE)
+            workspace.build(tests=True, vars={"as_of_date": SAMPLE_AS_OF})
+            done.touch()
+    return workspace
 
 
 @pytest.fixture

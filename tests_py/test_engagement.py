@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from conftest import Workspace
+from conftest import SAMPLE_AS_OF, Workspace
 from reference import expected_engagement
 
 pytestmark = pytest.mark.build
@@ -19,13 +19,9 @@ def values(series: pd.Series) -> list[object]:
     return [None if (not isinstance(value, str) and pd.isna(value)) else value for value in series]
 
 
-def test_engagement_and_opportunity_groups_match_the_pandas_reference(workspace: Workspace) -> None:
-    workspace.generate(
-        "--contacts", "2000", "--orders", "12000", "--events", "150000", "--end-date", "2026-06-30", "--seed", "5",
-        "--bad-row-rate", "0.003", "--format", "csv",
-    )  # fmt: skip
-    as_of = dt.date(2026, 6, 20)
-    workspace.build(vars={"as_of_date": as_of.isoformat()})
+def test_engagement_and_opportunity_groups_match_the_pandas_reference(sample_warehouse: Workspace) -> None:
+    workspace = sample_warehouse
+    as_of = dt.date.fromisoformat(SAMPLE_AS_OF)
     expected = expected_engagement(workspace.raw, as_of).sort_index()
 
     scores = workspace.query("select * from marts.erfm_scores order by contact_id").set_index("contact_id")

@@ -9,32 +9,25 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from conftest import Workspace
+from conftest import SAMPLE_AS_OF, SAMPLE_GENERATE, Workspace
 from reference import expected_dim_contacts
 
 pytestmark = pytest.mark.build
 
 
-@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])
-def test_dim_contacts_matches_the_pandas_reference(workspace: Workspace, zone: str) -> None:
-    workspace.generate(
-        "--contacts",
-        "2500",
-        "--orders",
-        "20000",
-        "--events",
-        "60000",
-        "--end-date",
-        "2026-06-30",
-        "--bad-row-rate",
-        "0.003",
-        "--format",
-        "csv",
-        "--seed",
-        "7",
-    )
+def test_dim_contacts_matches_the_pandas_reference(sample_warehouse: Workspace) -> None:
+    assert_dim_contacts_match(sample_warehouse, dt.date.fromisoformat(SAMPLE_AS_OF), "UTC")
+
+
+def test_dim_contacts_matches_the_pandas_reference_in_another_time_zone(workspace: Workspace) -> None:
+    """Local days in Tokyo, an earlier as-of date, and the data tests on this configuration."""
+    workspace.generate(*SAMPLE_GENERATE)
     as_of = dt.date(2026, 3, 31)
-    workspace.build(vars={"as_of_date": as_of.isoformat(), "reporting_timezone": zone})
+    workspace.build(tests=True, vars={"as_of_date": as_of.isoformat(), "reporting_timezone": "Asia/Tokyo"})
+    assert_dim_contacts_match(workspace, as_of, "Asia/Tokyo")
+
+
+def assert_dim_contacts_match(workspace: Workspace, as_of: dt.date, zone: str) -> None:
     actual = (
         workspace.query(
             "select contact_id, valid_orders, net_revenue, first_valid_order_date, last_valid_order_date from marts.dim_contacts"

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from conftest import BIN_DIR, PROJECT_DIR, Workspace
+from conftest import BIN_DIR, PROJECT_DIR, SAMPLE_AS_OF, Workspace
 from reference import expected_rfm_scores, valid_orders
 
 pytestmark = pytest.mark.build
@@ -59,22 +59,22 @@ def assert_scores_equal(actual: pd.DataFrame, expected: pd.DataFrame, columns: l
         assert not mismatched, f"{column}: {len(mismatched)} customers differ, e.g. {mismatched[:5]}"
 
 
-@pytest.mark.parametrize(
-    ("settings", "zone"),
-    [
-        ({"rfm_scoring_method": "quantile", "rfm_persona_scheme": "standard"}, "UTC"),
-        (
-            {"rfm_scoring_method": "thresholds", "rfm_persona_scheme": "classic", "rfm_lookback_days": 365},
-            "America/New_York",
-        ),
-    ],
-    ids=["quantile-standard", "thresholds-classic-lookback"],
-)
-def test_rfm_scores_and_personas_match_the_pandas_reference(workspace: Workspace, settings: dict[str, object], zone: str) -> None:
+def test_rfm_scores_and_personas_match_the_pandas_reference(sample_warehouse: Workspace) -> None:
+    """Quantile scoring, the standard scheme, UTC: the defaults, on the shared sample."""
+    settings = {"rfm_scoring_method": "quantile", "rfm_persona_scheme": "standard"}
+    assert_rfm_matches(sample_warehouse, dt.date.fromisoformat(SAMPLE_AS_OF), settings, "UTC")
+
+
+def test_rfm_thresholds_classic_lookback_match_the_pandas_reference(workspace: Workspace) -> None:
+    """Threshold scoring, the classic scheme, a lookback, New York days, and the data tests on this configuration."""
+    settings = {"rfm_scoring_method": "thresholds", "rfm_persona_scheme": "classic", "rfm_lookback_days": 365}
     workspace.generate(*GENERATE, "--bad-row-rate", "0.003", "--format", "csv")
     as_of = dt.date(2026, 5, 15)
-    workspace.build(vars={"as_of_date": as_of.isoformat(), "reporting_timezone": zone, **settings})
+    workspace.build(tests=True, vars={"as_of_date": as_of.isoformat(), "reporting_timezone": "America/New_York", **settings})
+    assert_rfm_matches(workspace, as_of, settings, "America/New_York")
 
+
+def assert_rfm_matches(workspace: Workspace, as_of: dt.date, settings: dict[str, object], zone: str) -> None:
     valid = valid_orders(workspace.raw, zone, as_of=as_of)
     expected = expected_rfm_scores(
         valid,
