@@ -20,7 +20,7 @@ PYTEST_WORKERS ?= 2
 export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT PYTEST_WORKERS SAMPLE_ARGS
 
 # Telemetry off everywhere; dbt reads the project's own profile.
-export DBT_PROFILES_DIR := $(CURDIR)/profiles
+export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
@@ -93,7 +93,7 @@ load: install ## Load RAW_DATA_DIR into raw.* tables (then build with raw_source
 docs: install ## Generate the dbt docs site into target/ and say how to serve it
 	@$(paths); $(dbt_vars); mkdir -p "$$(dirname "$${DUCKDB_PATH}")"; \
 	$(BIN)/python -m orchestration.dbt_gate docs generate "$${dbt_vars[@]}"
-	@echo "Open it with: $(BIN)/dbt docs serve --profiles-dir profiles"
+	@echo "Open it with: $(BIN)/dbt docs serve"
 
 test: install lint-python test-python test-build lint-sql ## Everything CI runs
 
@@ -103,7 +103,7 @@ lint-python: install
 
 test-python: install ## pytest: generator, loader, and end-to-end builds on generated data
 	@[[ "$${PYTEST_WORKERS}" =~ ^([0-9]+|auto)$$ ]] || { echo "PYTEST_WORKERS must be a number or auto" >&2; exit 2; }; \
-	$(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile
+	$(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile --durations=25
 
 test-build: install ## dbt build on a small generated dataset in a temporary directory, then its GX suites
 	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \

@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         **os.environ,
         "RAW_DATA_DIR": str(raw),
         "DUCKDB_PATH": str(database),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     bin_dir = Path(sys.executable).parent

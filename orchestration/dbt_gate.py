@@ -15,7 +15,7 @@ Before that, it reads the segment definitions as written (models/**/*.yml,
 merge tag `'{{ campaign_name }}'` makes every dbt command fail with a Python
 TypeError that names no file. Such a value stops here with one line naming
 the file, the segment, the path in its definition and the value (the build's
-hook refuses the Jinja that does render, README "Segments").
+hook refuses the Jinja that does render, docs/segments.md).
 """
 
 from __future__ import annotations

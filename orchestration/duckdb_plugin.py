@@ -1,4 +1,4 @@
-"""The dbt-duckdb plugin of the project's profile (profiles/profiles.yml).
+"""The dbt-duckdb plugin of the project's profile (profiles.yml).
 
 Registers one DuckDB function on every connection dbt opens:
 `customer_segments_utf8_copy(path, encoding)` makes the UTF-8 copy of a

@@ -54,7 +54,7 @@ def manifest_table(manifest: dict) -> str:
     kinds={"csv", "parquet"},
     description="One CSV and one Parquet file per active segment (its members with the chosen columns, ordered by "
     "contact_id) and manifest.json (rows, columns, as-of date, SHA-256 per file), in "
-    "$CUSTOMER_SEGMENTS_EXPORT_DIR/<as-of date>/. README \"Customers export\".",
+    "$CUSTOMER_SEGMENTS_EXPORT_DIR/<as-of date>/. docs/insights.md.",
 )
 def segment_exports(
     context: dg.AssetExecutionContext, config: SegmentExportConfig, warehouse: WarehouseResource

@@ -18,7 +18,7 @@ static_list_tables = [
     dg.AssetSpec(
         key=dg.AssetKey([STATIC_LISTS_SOURCE, table]),
         group_name=STATIC_LISTS_SOURCE,
-        description=f'{description} Written by `python -m orchestration.static_lists`; see README "Static lists".',
+        description=f'{description} Written by `python -m orchestration.static_lists`; see docs/segments.md "Static lists".',
     )
     for table, description in STATIC_LIST_TABLES.items()
 ]

@@ -47,7 +47,7 @@ def configure_environment() -> None:
     interpreter_bin = str(Path(sys.executable).parent)
     if interpreter_bin not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = interpreter_bin + os.pathsep + os.environ.get("PATH", "")
-    os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR / "profiles"))
+    os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")

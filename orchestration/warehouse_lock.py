@@ -32,7 +32,7 @@ def is_lock_error(text: str) -> bool:
 
 
 # How long a command waits for another process to release the warehouse
-# before it stops with one line (seconds; README "One writer at a time").
+# before it stops with one line (seconds; docs/orchestration.md "One writer at a time").
 LOCK_TIMEOUT_VARIABLE = "CUSTOMER_SEGMENTS_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 30.0
 

@@ -1,5 +1,5 @@
 -- The revenue tree of every segment and the baseline holds to within the
--- rounding of its terms (README "Segment insights"): money ratios are
+-- rounding of its terms (docs/insights.md): money ratios are
 -- rounded to the cent, count ratios are not. A ratio is null exactly when its
 -- divisor is zero. Returns the rows that break a rule, with the rule.
 with

@@ -24,9 +24,9 @@ def copy_dbt_project(root: Path) -> Path:
     plugin is imported from it (DBT_PROJECT_DIR=root)."""
     import shutil
 
-    for name in ("dbt_project.yml", ".sqlfluff"):
+    for name in ("dbt_project.yml", "profiles.yml", ".sqlfluff"):
         shutil.copy(PROJECT_DIR / name, root / name)
-    for folder in ("models", "macros", "seeds", "tests", "profiles"):
+    for folder in ("models", "macros", "seeds", "tests"):
         shutil.copytree(PROJECT_DIR / folder, root / folder)
     (root / "orchestration").symlink_to(PROJECT_DIR / "orchestration", target_is_directory=True)
     return root
@@ -59,7 +59,7 @@ class Workspace:
             **os.environ,
             "RAW_DATA_DIR": str(self.raw),
             "DUCKDB_PATH": str(self.database),
-            "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+            "DBT_PROFILES_DIR": str(PROJECT_DIR),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_THREADS": "2",
         }

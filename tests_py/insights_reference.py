@@ -1,4 +1,4 @@
-"""Segment insights recomputed in pandas from the README's definitions
+"""Segment insights recomputed in pandas from the documented definitions (docs/)
 ("Segment insights"), from the star schema and the segment members alone:
 never from the insight models or their intermediate tables."""
 

@@ -50,7 +50,7 @@ def unparseable(raw: pd.Series, parsed: pd.Series) -> pd.Series:
 
 
 def newest(frame: pd.DataFrame, key: str, by: str, as_of: dt.date | None = None, zone: str = "UTC") -> pd.DataFrame:
-    """One row per key: the version in effect on the as-of date (README "Time"):
+    """One row per key: the version in effect on the as-of date (docs/scoring.md "Time"):
     the newest dated on or before it (a day in `zone`); when every version is
     dated later, the earliest. Without an as-of date, the newest."""
     if as_of is None:
@@ -127,7 +127,7 @@ def clean_orders(
     good = newest(good, "order_id", "ordered", as_of, zone)
 
     def convert(amount: str | None, code: str) -> Decimal:
-        # README: amount × rate(currency) / rate(reporting), rounded once, half away from zero
+        # docs/raw-data.md: amount × rate(currency) / rate(reporting), rounded once, half away from zero
         value = Decimal(amount or "0")
         return (value * rates[code] / rates[reporting]).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
@@ -198,7 +198,7 @@ def valid_orders(raw: Path, zone: str = "UTC", reporting: str = "EUR", as_of: dt
 
 def expected_dim_contacts(raw: Path, as_of: dt.date, zone: str = "UTC", reporting: str = "EUR") -> pd.DataFrame:
     """One row per contact existing as of the date: valid orders, net revenue,
-    first and last valid order days, from the README's definitions."""
+    first and last valid order days, from the documented definitions (docs/)."""
     contacts, orders, events = clean_data(raw, zone, reporting, as_of)
     orders = orders[orders.day <= as_of]
     created = pd.DataFrame({"contact_id": contacts.contact_id, "day": contacts.created.dt.tz_convert(zone).dt.date})
@@ -252,7 +252,7 @@ def expected_rfm_scores(
     scheme: str = "standard",
     lookback_days: int | None = None,
 ) -> pd.DataFrame:
-    """One row per customer as of the date, from the README's RFM definitions:
+    """One row per customer as of the date, from the documented RFM definitions (docs/scoring.md):
     measures, scores, rfm_code, F + M and the persona of the scheme's seed."""
     orders = valid[valid.day <= as_of]
     window = orders if lookback_days is None else orders[orders.day > as_of - dt.timedelta(days=lookback_days)]
@@ -304,7 +304,7 @@ def expected_rfm_scores(
 
 
 def expected_engagement(raw: Path, as_of: dt.date, window: int = 30, engaged_window: int = 90) -> pd.DataFrame:
-    """One row per contact existing as of the date, from the README's
+    """One row per contact existing as of the date, from the documented
     engagement definitions: decayed score, level, persona, opportunity group
     and engaged status."""
     _, orders, events = clean_data(raw, as_of=as_of)

@@ -154,7 +154,7 @@ class SegmentCompiler:
         self.environment = {
             "DUCKDB_PATH": str(self.database),
             "RAW_DATA_DIR": str(self.root),
-            "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+            "DBT_PROFILES_DIR": str(PROJECT_DIR),
             "DBT_PROJECT_DIR": str(PROJECT_DIR),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }

@@ -1,4 +1,4 @@
-"""A plain-Python evaluator of segment conditions, written from README
+"""A plain-Python evaluator of segment conditions, written from docs/segments.md
 "Segments" (the condition language), not from the SQL compiler. Tests give
 it the same rows the compiled SQL reads and require the same members."""
 

@@ -49,7 +49,7 @@ def local_day(values: pd.Series) -> pd.Series:
 
 def versions_known_then(frame: pd.DataFrame, key: list[str], dated: pd.Series) -> pd.DataFrame:
     """The rows of `frame` that existed on AS_OF: those dated on or before it;
-    a key with none keeps its earliest row (README "As of a date": the
+    a key with none keeps its earliest row (docs/scoring.md: the
     version in effect then, or the earliest known)."""
     day = local_day(dated)
     known = day.notna() & (day <= AS_OF)
@@ -84,7 +84,7 @@ def test_past_as_of_date_equals_a_build_of_the_data_known_then(make_workspace: C
     events = read(full.raw, "events")
     orders = orders[local_day(orders.ordered_at) <= AS_OF]
     events = events[local_day(events.occurred_at) <= AS_OF]
-    # a contact is known when anything showed it by then (README "As of a date"): its creation, an order, an event
+    # a contact is known when anything showed it by then (docs/scoring.md): its creation, an order, an event
     shown = set(contacts.contact_id[local_day(contacts.created_at) <= AS_OF]) | set(orders.contact_id) | set(
         events.contact_id.dropna()
     )

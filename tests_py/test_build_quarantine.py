@@ -13,11 +13,8 @@ from conftest import Workspace
 pytestmark = pytest.mark.build
 
 
-def test_generated_bad_rows_land_in_quarantine_with_their_reasons(workspace: Workspace) -> None:
-    workspace.generate(
-        "--contacts", "1500", "--orders", "9000", "--events", "40000", "--end-date", "2026-06-30", "--format", "csv"
-    )
-    workspace.build(vars={"as_of_date": "2026-06-30"})
+def test_generated_bad_rows_land_in_quarantine_with_their_reasons(sample_warehouse: Workspace) -> None:
+    workspace = sample_warehouse
     manifest = json.loads((workspace.raw / "generation_manifest.json").read_text())
     expected = {(item["entity"], item["rejection_reason"]): item["rows"] for item in manifest["bad_rows_injected"]}
     rejected = workspace.query("select entity, rejection_reason, count(*) as n from marts.rejected_rows group by all")

@@ -1,5 +1,5 @@
 """Engagement scores, levels, opportunity groups and engaged status agree
-exactly with an independent pandas computation written from the README's
+exactly with an independent pandas computation written from the documented
 definitions, on generated data with bad rows."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The front door: a user's raw files are never touched, `make run` builds
 them as they are (CSV and Parquet), and every malformed or hostile value ends
 in quarantine with its reason or stops the build with a message naming the
-file and the fix. README "Raw data contract"."""
+file and the fix. docs/raw-data.md."""
 
 from __future__ import annotations
 

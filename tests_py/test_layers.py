@@ -1,5 +1,5 @@
 """The DAG only points down: staging -> intermediate -> marts -> segments ->
-segment_insights (README "Project layout"). The layer of a model is the first
+segment_insights (docs/development.md "Layout"). The layer of a model is the first
 folder under models/; an intermediate model never reads a mart, and no model
 reads a model of a later layer. Read from the manifest dbt parse writes."""
 
@@ -47,7 +47,7 @@ def layer_violations(manifest: dict[str, Any]) -> list[str]:
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     target = tmp_path_factory.mktemp("layers")
-    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"), "DUCKDB_PATH": str(target / "parse.duckdb")}
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR), "DUCKDB_PATH": str(target / "parse.duckdb")}
     subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--target-path", str(target), "--log-path", str(target)],
         cwd=PROJECT_DIR, env=env, check=True,

@@ -69,7 +69,7 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
     os.environ.update({
         "RAW_DATA_DIR": str(root / "raw"),
         "DUCKDB_PATH": str(root / "fuzz.duckdb"),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     })

@@ -1,5 +1,5 @@
 """RFM scores, personas, the persona dashboard, history and movement agree
-exactly with an independent pandas computation written from the README's
+exactly with an independent pandas computation written from the documented
 definitions, on generated data with bad rows; history backfills equal
 single-date builds; bad rules stop the build naming what is wrong."""
 

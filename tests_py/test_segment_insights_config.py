@@ -195,7 +195,7 @@ def test_a_bad_recommendation_key_or_exposure_stops_the_build(
     change(root)
     copy = Workspace(tmp_path)
     copy.raw.symlink_to(workspace.raw)
-    env = {**copy.env(), "DBT_PROJECT_DIR": str(root), "DBT_PROFILES_DIR": str(root / "profiles")}
+    env = {**copy.env(), "DBT_PROJECT_DIR": str(root), "DBT_PROFILES_DIR": str(root)}
     process = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--vars", "{as_of_date: '2026-06-30'}"],
         cwd=root, env=env, capture_output=True, text=True, check=False,

@@ -1063,7 +1063,7 @@ def build_error(root: Path) -> str:
         **os.environ,
         "DUCKDB_PATH": str(root / "copy.duckdb"),
         "RAW_DATA_DIR": str(root / "raw"),
-        "DBT_PROFILES_DIR": str(root / "profiles"),
+        "DBT_PROFILES_DIR": str(root),
         "DBT_PROJECT_DIR": str(root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -1199,7 +1199,7 @@ def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path)
         **os.environ,
         "DUCKDB_PATH": str(root / "copy.duckdb"),
         "RAW_DATA_DIR": str(root / "raw"),
-        "DBT_PROFILES_DIR": str(root / "profiles"),
+        "DBT_PROFILES_DIR": str(root),
         "DBT_PROJECT_DIR": str(root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

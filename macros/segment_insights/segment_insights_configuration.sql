@@ -1,4 +1,4 @@
-{#- The segment insights configuration (README "Segment insights"), read from
+{#- The segment insights configuration (docs/insights.md), read from
     vars and checked; a bad value stops the build naming the var and what it
     accepts. check_configuration() and check_segment_insights_references()
     call them before any model runs. -#}

@@ -1,4 +1,4 @@
-{#- The segment summary and revenue tree (README "Segment insights"): the
+{#- The segment summary and revenue tree (docs/insights.md): the
     SQL of the segment_summary model, and of one segment's row for
     `dbt run-operation segment_summary_sql`, so what the operation prints is
     what the model runs. -#}

@@ -1,7 +1,7 @@
 {#- Segment conditions compiled to SQL. A segment's members are the contacts
     of int_segment_contacts for which its condition is true; every leaf
     condition is true or false (never null: a comparison with a missing
-    value is false), so `not` is plain negation. README "Segments". -#}
+    value is false), so `not` is plain negation. docs/segments.md. -#}
 
 {#- The relations conditions read. Called while parsing too, so every
     segment model depends on all of them. -#}
@@ -555,7 +555,7 @@
         {%- set registry = segment_registry() -%}
         {%- set key = model.name[4:] -%}
         {%- if key not in registry -%}
-            {{ exceptions.raise_compiler_error("model '" ~ model.name ~ "' calls segment_model() but has no meta.segment in its YAML; see README \"Add a segment\"") }}
+            {{ exceptions.raise_compiler_error("model '" ~ model.name ~ "' calls segment_model() but has no meta.segment in its YAML; see docs/segments.md \"Add a segment\"") }}
         {%- endif -%}
         {%- do validate_segment_attributes(key, registry[key].definition) -%}
         {%- set members_sql = compile_segment(key, registry) -%}
@@ -563,7 +563,7 @@
         {%- set key = model.name[4:] -%}
         {%- set members_sql = 'select contact_id from ' ~ relations.contacts -%}
     {%- endif %}
--- Segment {{ key }}: its condition compiled to SQL (README "Segments").
+-- Segment {{ key }}: its condition compiled to SQL (docs/segments.md).
 with
 
 members as (

@@ -1,5 +1,5 @@
 {#- The segment condition language: what a condition may name and how its
-    values are checked. README "Segments" documents it; segment_compiler.sql
+    values are checked. docs/segments.md documents it; segment_compiler.sql
     turns a checked condition into SQL. Every check stops the build with a
     message naming the segment, the path to the condition and the choices. -#}
 

@@ -47,8 +47,7 @@
     {{ return(env_var('RAW_DATA_DIR', 'data/raw').rstrip('/')) }}
 {% endmacro %}
 
-{#- The CSV dialect and encoding the contract reads (README "Raw data
-    contract"): RFC 4180 quoting with `"`, var raw_csv_delimiter (default ','),
+{#- The CSV dialect and encoding the contract reads (docs/raw-data.md): RFC 4180 quoting with `"`, var raw_csv_delimiter (default ','),
     and var raw_csv_encoding (default utf-8) or, per entity, var
     raw_csv_encodings ({contacts: windows-1252, ...}). Returns the encoding's
     name as the user knows it. -#}
@@ -90,7 +89,7 @@
     {%- endif -%}
     {%- set registered = run_query("select count(*) from duckdb_functions() where function_name = 'customer_segments_utf8_copy'").columns[0].values()[0] -%}
     {%- if registered == 0 -%}
-        {{ exceptions.raise_compiler_error("raw data: reading " ~ path ~ " as " ~ encoding ~ " needs the DuckDB function customer_segments_utf8_copy, which the project's profile registers (profiles/profiles.yml: plugins: orchestration.duckdb_plugin, module_paths: the project directory). Use that profile, or save the file as UTF-8.") }}
+        {{ exceptions.raise_compiler_error("raw data: reading " ~ path ~ " as " ~ encoding ~ " needs the DuckDB function customer_segments_utf8_copy, which the project's profile registers (profiles.yml: plugins: orchestration.duckdb_plugin, module_paths: the project directory). Use that profile, or save the file as UTF-8.") }}
     {%- endif -%}
     {{ return(run_query('select customer_segments_utf8_copy(' ~ sql_string_literal(path) ~ ', ' ~ sql_string_literal(encoding) ~ ')').columns[0].values()[0]) }}
 {%- endmacro %}

@@ -111,8 +111,7 @@
     the version in effect on the as-of date: the newest whose timestamp falls
     on or before it (a reporting_timezone day); after those, the versions
     dated later, earliest first. So a build as of a past date keeps the
-    version that existed then, never one written later (README "As of a
-    date"); as of today every version is on or before it and the newest wins. -#}
+    version that existed then, never one written later (docs/scoring.md); as of today every version is on or before it and the newest wins. -#}
 {% macro versions_in_effect_first(version_timestamp) -%}
     {%- set on_or_before = local_date(version_timestamp) ~ ' <= ' ~ as_of_date() -%}
     {{ return([

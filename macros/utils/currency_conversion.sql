@@ -1,5 +1,4 @@
-{#- Money in the reporting currency, rounded once (README "Raw data
-    contract": amount × rate(currency) / rate(reporting), half away from
+{#- Money in the reporting currency, rounded once (docs/raw-data.md: amount × rate(currency) / rate(reporting), half away from
     zero, to the cent). The rates are the currency_rates seed's values in a
     common base (8 decimals), so the quotient is computed on whole numbers:
     cents × rate × 10^8 over rate × 10^8, rounded by integer division. No

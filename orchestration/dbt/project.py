@@ -12,7 +12,7 @@ from dagster_dbt import DbtProject
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
-dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR / "profiles")
+dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():
     logging.getLogger(__name__).warning("no %s: running `dbt parse` once", dbt_project.manifest_path)

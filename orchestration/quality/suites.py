@@ -559,7 +559,7 @@ def segment_suites(settings: SuiteSettings) -> list[Suite]:
     ]
 
 
-# Each revenue tree identity holds within the rounding of its terms (README
+# Each revenue tree identity holds within the rounding of its terms (docs/insights.md
 # "Segment insights"): money ratios are rounded to the cent, count ratios not.
 REVENUE_TREE_VIOLATIONS = {
     "net_revenue_not_customers_times_revenue_per_customer":
