@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from orchestration.dbt_gate import jinja_in_definitions
@@ -1005,6 +1005,11 @@ def datasets(draw: st.DrawFn) -> SegmentData:
     return SegmentData(contacts, orders, lines, events, tags, static_members)
 
 
+# How many random conditions selected no contact, some, or every contact:
+# the comparison means something only with a mix (see the test after it).
+SELECTIONS: dict[str, int] = {"empty": 0, "partial": 0, "total": 0}
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(condition=conditions, helper=leaves(), data=datasets())
 def test_random_conditions_match_the_reference(
@@ -1021,6 +1026,21 @@ def test_random_conditions_match_the_reference(
     finally:
         connection.close()
     assert members == Evaluator(data, AS_OF, FIELD_TYPES, segments).members(condition), (condition, sql)
+    contacts = {row["contact_id"] for row in data.contacts if row["contact_id"] is not None}
+    kind = "empty" if not members else "total" if set(members) >= contacts else "partial"
+    SELECTIONS[kind] += 1
+    event(f"selection: {kind}")
+
+
+def test_random_conditions_select_a_mix_of_empty_partial_and_total_sets() -> None:
+    """Runs after the random comparison (same module, same worker): each kind
+    of selection is at least a tenth of the examples, so the comparison is not
+    all empty sets. Printed with -s; hypothesis reports the same as events."""
+    examples = sum(SELECTIONS.values())
+    if examples == 0:
+        pytest.skip("the random comparison did not run in this session")
+    print(f"random conditions: {SELECTIONS}")
+    assert all(count >= examples / 10 for count in SELECTIONS.values()), SELECTIONS
 
 
 def test_compiled_sql_is_visible_with_dbt_compile(tmp_path: Path) -> None:
