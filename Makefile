@@ -80,7 +80,7 @@ manifest: install ## dbt parse: the manifest Dagster loads the assets from
 dagster: manifest ## Start the Dagster UI and daemon on http://127.0.0.1:$(DAGSTER_PORT)
 	@$(paths); [[ "$${DAGSTER_PORT}" =~ ^[0-9]+$$ ]] || { echo "DAGSTER_PORT must be a port number" >&2; exit 2; }; \
 	mkdir -p "$${DAGSTER_HOME}" "$$(dirname "$${DUCKDB_PATH}")"; \
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p "$${DAGSTER_PORT}"
+	exec $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p "$${DAGSTER_PORT}"
 
 backfill: manifest ## Queue one refresh run per day: make backfill FROM=2026-06-01 TO=2026-06-30 (needs `make dagster` running)
 	@$(paths); [[ -n "$${FROM:-}" && -n "$${TO:-}" ]] || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD" >&2; exit 2; }; \

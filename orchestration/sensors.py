@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES, RunsFilter
 
 from orchestration.jobs import refresh_segments_job
 from orchestration.partitions import partition_timezone, today_partition_key
@@ -42,9 +41,19 @@ def changed_files(old: dict[str, list[int]], new: dict[str, list[int]]) -> list[
     return sorted(name for name in set(old) | set(new) if old.get(name) != new.get(name))
 
 
+# The statuses of a run that has started and not ended (Dagster's own
+# "in progress" set, named through the public API).
+RUNNING_STATUSES = [
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+    dg.DagsterRunStatus.SUSPENDED,
+]
+
+
 def runs_in_progress(instance: dg.DagsterInstance) -> list[str]:
-    """Ids of the runs queued or running on this instance: every job here writes the warehouse."""
-    return [run.run_id for run in instance.get_runs(filters=RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES)), limit=10)]
+    """Ids of the runs in progress on this instance: every job here writes the warehouse."""
+    return [run.run_id for run in instance.get_runs(filters=dg.RunsFilter(statuses=RUNNING_STATUSES), limit=10)]
 
 
 @dg.sensor(

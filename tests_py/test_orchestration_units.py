@@ -18,7 +18,7 @@ from orchestration.metadata import markdown_table
 from orchestration.partitions import as_of_date_for_partition, dbt_vars_for_partition, today_partition_key
 from orchestration.quality.runner import describe_observed
 from orchestration.quality.suites import opportunity_groups, persona_names
-from orchestration.schedules import daily_refresh_schedule, schedule_cron
+from orchestration.schedules import schedule_time
 from orchestration.sensors import changed_files, raw_files_fingerprint, raw_files_sensor
 from orchestration.warehouse import WarehouseResource, is_lock_error, lock_message
 
@@ -80,19 +80,27 @@ def test_opportunity_groups_cover_every_persona_and_level() -> None:
                       "Moderately engaged non-customers", "Most engaged champions", "Most engaged non-customers"]
 
 
-def test_schedule_refreshes_the_scheduled_day() -> None:
+def test_schedule_is_built_from_the_partitioned_job_and_refreshes_the_scheduled_day() -> None:
+    from orchestration.definitions import defs
+
+    schedule = defs.get_schedule_def("daily_refresh_schedule")
+    assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
+    assert schedule.job.partitions_def is not None, "the schedule carries the job's partitions"
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 6, 30, 6, 0, tzinfo=UTC))
-    request = daily_refresh_schedule(context)
-    assert isinstance(request, dg.RunRequest)
-    assert request.partition_key == "2026-06-30"
+    requests = schedule.evaluate_tick(context).run_requests or []
+    assert [request.partition_key for request in requests] == ["2026-06-30"]
+    assert requests[0].tags["customer_segments/trigger"] == "schedule"
 
 
-def test_schedule_cron_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_schedule_time_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUSTOMER_SEGMENTS_SCHEDULE_TIME", "5:30")
+    assert schedule_time() == (5, 30)
+    monkeypatch.setenv("CUSTOMER_SEGMENTS_SCHEDULE_TIME", "24:00")
+    with pytest.raises(ValueError, match="CUSTOMER_SEGMENTS_SCHEDULE_TIME='24:00' is not a time HH:MM"):
+        schedule_time()
     monkeypatch.setenv("CUSTOMER_SEGMENTS_SCHEDULE_CRON", "30 5 * * 1-5")
-    assert schedule_cron() == "30 5 * * 1-5"
-    monkeypatch.setenv("CUSTOMER_SEGMENTS_SCHEDULE_CRON", "every morning")
-    with pytest.raises(ValueError, match="CUSTOMER_SEGMENTS_SCHEDULE_CRON='every morning'"):
-        schedule_cron()
+    with pytest.raises(ValueError, match="CUSTOMER_SEGMENTS_SCHEDULE_CRON is no longer read"):
+        schedule_time()
 
 
 def test_fingerprint_notices_new_and_changed_files(tmp_path: Path) -> None:
