@@ -1239,7 +1239,7 @@ def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path)
     # 19 referenced segments, each once: a few hundred bytes apiece
     assert last.count("in_segment_chain_00 as") == 1
     assert len(last) < 30_000, len(last)
-    evaluated = (compiled / "intermediate" / "segments" / "int_segment_members_evaluated.sql").read_text()
+    evaluated = (compiled / "segments" / "intermediate" / "int_segment_members_evaluated.sql").read_text()
     assert len(evaluated) < 400_000, len(evaluated)
     with duckdb.connect(str(root / "copy.duckdb"), read_only=True) as connection:
         members = connection.execute(
