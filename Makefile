@@ -77,10 +77,13 @@ export: install ## Customers export of every active segment (CSV, Parquet, manif
 manifest: install ## dbt parse: the manifest Dagster loads the assets from
 	@$(paths); $(BIN)/python -m orchestration.dbt_gate parse --quiet
 
+# dagster dev stops on SIGTERM by running its SIGINT handler, so SIGINT must
+# not be ignored (a job started in the background inherits it ignored).
 dagster: manifest ## Start the Dagster UI and daemon on http://127.0.0.1:$(DAGSTER_PORT)
 	@$(paths); [[ "$${DAGSTER_PORT}" =~ ^[0-9]+$$ ]] || { echo "DAGSTER_PORT must be a port number" >&2; exit 2; }; \
 	mkdir -p "$${DAGSTER_HOME}" "$$(dirname "$${DUCKDB_PATH}")"; \
-	exec $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p "$${DAGSTER_PORT}"
+	exec $(BIN)/python -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+		$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p "$${DAGSTER_PORT}"
 
 backfill: manifest ## Queue one refresh run per day: make backfill FROM=2026-06-01 TO=2026-06-30 (needs `make dagster` running)
 	@$(paths); [[ -n "$${FROM:-}" && -n "$${TO:-}" ]] || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD" >&2; exit 2; }; \
