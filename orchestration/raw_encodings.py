@@ -12,6 +12,7 @@ registers, orchestration/duckdb_plugin.py) and by the loader.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 from pathlib import Path
@@ -36,12 +37,16 @@ def _windows_1252_table() -> dict[int, str]:
 
 
 WINDOWS_1252 = _windows_1252_table()
+# The character of each byte 0-255, for the C charmap decoder (a str.translate
+# after a Latin-1 decode is ten times slower).
+WINDOWS_1252_DECODING = "".join(WINDOWS_1252.get(byte, chr(byte)) for byte in range(256))
 
 
 def decode(data: bytes, encoding: str) -> str:
     """Bytes of a single-byte encoding as text; every byte decodes."""
-    text = data.decode("latin-1")
-    return text.translate(WINDOWS_1252) if encoding == "windows-1252" else text
+    if encoding == "windows-1252":
+        return codecs.charmap_decode(data, "strict", WINDOWS_1252_DECODING)[0]
+    return data.decode("latin-1")
 
 
 def utf8_copy(source: Path, encoding: str, directory: Path) -> Path:
