@@ -18,8 +18,8 @@ import os
 from pathlib import Path
 
 CHUNK_BYTES = 16 * 1024 * 1024
-# The encodings copied to UTF-8 and their Python codec names.
-COPIED = {"latin-1": "latin-1", "windows-1252": "cp1252"}
+# The encodings read through a UTF-8 copy.
+COPIED = ("latin-1", "windows-1252")
 
 
 def _windows_1252_table() -> dict[int, str]:
