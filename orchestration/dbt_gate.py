@@ -11,7 +11,8 @@ tracebacks. Once the file is free, dbt replaces this process (same PID, same
 arguments, same exit code).
 
 Before that, it reads the segment definitions as written (models/**/*.yml,
-`meta.segment`): dbt renders YAML as Jinja, and a value such as an email
+`meta.segment`). A definition whose model file is missing stops here naming
+it (dbt would only warn and leave the segment out). And dbt renders YAML as Jinja, and a value such as an email
 merge tag `'{{ campaign_name }}'` makes every dbt command fail with a Python
 TypeError that names no file. Such a value stops here with one line naming
 the file, the segment, the path in its definition and the value (the build's
@@ -47,7 +48,10 @@ def jinja_values(value: object, path: str) -> list[tuple[str, str]]:
 
 
 def jinja_in_definitions(project_dir: Path) -> str | None:
-    """The first segment definition value that is Jinja, as a message; None when all are plain."""
+    """The first problem of a segment definition dbt cannot report itself, as a message: a value that is
+    Jinja, or a definition without its model file (dbt would only warn and leave the segment out); None
+    when there is none."""
+    model_files = {file.stem for file in (project_dir / "models").rglob("*.sql")}
     for file in sorted((project_dir / "models").rglob("*.yml")):
         try:
             document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
@@ -61,6 +65,12 @@ def jinja_in_definitions(project_dir: Path) -> str | None:
                 if not isinstance(meta, dict) or "segment" not in meta:
                     continue
                 found = jinja_values(meta["segment"], f"{where}.segment")
+                name = str(model.get("name", "?"))
+                if not found and name not in model_files:
+                    return (
+                        f"segment '{name.removeprefix('seg_')}' ({file.relative_to(project_dir)}) has no model: create "
+                        f"models/segments/{name}.sql holding {{{{ segment_model() }}}} (docs/segments.md \"Add a segment\")"
+                    )
                 if found:
                     path, text = found[0]
                     key = str(model.get("name", "?")).removeprefix("seg_")

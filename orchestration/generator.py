@@ -35,6 +35,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from orchestration import seeds
 from orchestration.raw_contract import load_contract
 
 SECONDS_PER_DAY = 86_400
@@ -51,18 +52,32 @@ FIRST_NAMES = np.array(["Anna", "Jan", "Maria", "Piotr", "Emma", "Lukas", "Olivi
 LAST_NAMES = np.array(["Nowak", "Müller", "Smith", "Martin", "Garcia", "Rossi", "de Vries", "Andersson", "Novák", "O'Brien"])
 GENDERS = np.array(["female", "male", "other", ""])
 GENDER_P = np.array([0.49, 0.47, 0.02, 0.02])
-SUBSCRIPTIONS = np.array(["subscribed", "unsubscribed", "never_subscribed", "bounced", "complained"])
-SUBSCRIPTION_P = np.array([0.62, 0.2, 0.14, 0.03, 0.01])
+# The generated mix of subscription statuses and event types. The statuses
+# and types themselves are the seeds' (orchestration/seeds.py); one the mix
+# does not know (a user's addition) gets a small share.
+SUBSCRIPTION_MIX = {"subscribed": 0.62, "unsubscribed": 0.2, "never_subscribed": 0.14, "bounced": 0.03, "complained": 0.01}
+EVENT_MIX = {
+    "email_sent": 0.33, "email_open": 0.2, "email_click": 0.06, "email_bounce": 0.005, "email_unsubscribe": 0.002,
+    "page_view": 0.25, "product_view": 0.11, "add_to_cart": 0.043,
+}
+UNKNOWN_SHARE = 0.01
+
+
+def mix(names: list[str], shares: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The names and their probabilities (the known shares; UNKNOWN_SHARE
+    for the others), summing to 1."""
+    weights = np.array([shares.get(name, UNKNOWN_SHARE) for name in names])
+    return np.array(names), weights if set(names) <= set(shares) else weights / weights.sum()
+
+
+SUBSCRIPTIONS, SUBSCRIPTION_P = mix(seeds.subscription_statuses(), SUBSCRIPTION_MIX)
 ACQUISITION = np.array(["organic", "paid_search", "social", "referral", "email", "marketplace", "store"])
 ACQUISITION_P = np.array([0.3, 0.2, 0.15, 0.1, 0.1, 0.1, 0.05])
 STATUSES = np.array(["completed", "cancelled", "refunded"])
 STATUS_P = np.array([0.92, 0.05, 0.03])
 CHANNELS = np.array(["web", "app", "store", "marketplace", "phone"])
 CHANNEL_P = np.array([0.55, 0.2, 0.12, 0.1, 0.03])
-EVENT_TYPES = np.array(
-    ["email_sent", "email_open", "email_click", "email_bounce", "email_unsubscribe", "page_view", "product_view", "add_to_cart"]
-)
-EVENT_P = np.array([0.33, 0.2, 0.06, 0.005, 0.002, 0.25, 0.11, 0.043])
+EVENT_TYPES, EVENT_P = mix(seeds.event_types(), EVENT_MIX)
 WEB_EVENTS = {"page_view", "product_view", "add_to_cart"}
 TRAFFIC = np.array(["utm", "referral", "search", "advert", "email", "direct"])
 TRAFFIC_P = np.array([0.15, 0.1, 0.3, 0.1, 0.15, 0.2])

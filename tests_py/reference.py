@@ -12,19 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-CONTACT_STATUSES = {"subscribed", "unsubscribed", "never_subscribed", "bounced", "complained"}
+# The enumerations the project keeps in seeds (the configuration, read as
+# a user would edit it; the rules below are written independently).
+SEEDS = PROJECT_DIR / "seeds"
+CONTACT_STATUSES = set(pd.read_csv(SEEDS / "subscription_statuses.csv").subscription_status)
 ORDER_STATUSES = {"completed", "cancelled", "refunded"}
 CHANNELS = {"web", "app", "store", "marketplace", "phone"}
-EVENT_TYPES = {
-    "email_sent",
-    "email_open",
-    "email_click",
-    "email_bounce",
-    "email_unsubscribe",
-    "page_view",
-    "product_view",
-    "add_to_cart",
-}
+EVENT_TYPES = set(pd.read_csv(SEEDS / "event_types.csv").event_type)
 TRAFFIC = {"utm", "referral", "search", "advert", "email", "direct"}
 TRUE_WORDS = {"true", "t", "1", "yes", "y"}
 BOOLEANS = TRUE_WORDS | {"false", "f", "0", "no", "n"}
@@ -309,7 +303,11 @@ def expected_engagement(raw: Path, as_of: dt.date, window: int = 30, engaged_win
     and engaged status."""
     _, orders, events = clean_data(raw, as_of=as_of)
     existing = expected_dim_contacts(raw, as_of).index
-    weights = pd.read_csv(PROJECT_DIR / "seeds/engagement_event_weights.csv").set_index("event_type")
+    types = pd.read_csv(SEEDS / "event_types.csv")
+    weights = types.dropna(subset=["weight"]).set_index("event_type")
+    level_rows = pd.read_csv(SEEDS / "engagement_levels.csv")
+    levels = dict(zip(level_rows.engagement_level_rank, level_rows.engagement_level, strict=True))
+    bands = max(levels)
     events = events[events.day <= as_of].copy()
     events["age"] = [(as_of - day).days for day in events.day]
 
@@ -331,23 +329,19 @@ def expected_engagement(raw: Path, as_of: dt.date, window: int = 30, engaged_win
     result["engagement_score"] = result.engagement_points / window
     engaged = result[result.engagement_points > 0]
     ranks = engaged.engagement_points.rank(method="min").astype(int)
-    tertiles = ranks.map(lambda rank: 1 + (3 * (rank - 1)) // len(engaged))
-    levels = {0: "Non-engaged", 1: "Lightly engaged", 2: "Moderately engaged", 3: "Most engaged"}
-    result["engagement_level"] = tertiles.reindex(existing).fillna(0).astype(int).map(levels)
+    banded = ranks.map(lambda rank: 1 + (bands * (rank - 1)) // len(engaged))
+    result["engagement_level"] = banded.reindex(existing).fillna(0).astype(int).map(levels)
     rfm = expected_rfm_scores(valid_orders(raw, as_of=as_of), as_of)
     result["persona"] = rfm.persona.reindex(existing).fillna("Non-customers")
     result["contact_type"] = ["Customer" if contact in rfm.index else "Non-customer" for contact in existing]
     result["purchase_phase"] = rfm.lifecycle_stage.reindex(existing)
     result["opportunity_group"] = [
-        None if level == "Non-engaged" else f"{level} {persona.lower()}"
+        None if level == levels[0] else f"{level} {persona.lower()}"
         for level, persona in zip(result.engagement_level, result.persona, strict=True)
     ]
-    # engaged status: human opens, clicks, page and product views, adds to cart, valid orders
+    # engaged status: events of the interaction types that are not machine opens, and valid orders
     machine = events.is_machine_open.map(lambda value: value is True)
-    interacting = events[
-        events.event_type.isin({"email_click", "page_view", "product_view", "add_to_cart"})
-        | ((events.event_type == "email_open") & ~machine)
-    ][["contact_id", "day"]]
+    interacting = events[events.event_type.isin(set(types[types.is_interaction].event_type)) & ~machine][["contact_id", "day"]]
     valid = orders[(orders.status == "completed") & (orders.net_revenue > 0) & (orders.day <= as_of)][["contact_id", "day"]]
     interactions = pd.concat([interacting, valid])
     interactions["age"] = [(as_of - day).days for day in interactions.day]

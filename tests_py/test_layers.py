@@ -37,8 +37,8 @@ def layer_violations(manifest: dict[str, Any]) -> list[str]:
             continue
         for parent_id in node["depends_on"]["nodes"]:
             parent = nodes.get(parent_id)
-            if parent is None or parent["resource_type"] != "model":
-                continue
+            if parent is None or parent["resource_type"] != "model" or layer(parent) not in LAYERS:
+                continue  # a parent outside the layers is reported on its own
             if LAYERS.index(layer(parent)) > LAYERS.index(own):
                 problems.append(f"{unique_id} ({own}) reads {parent_id} ({layer(parent)})")
     return problems

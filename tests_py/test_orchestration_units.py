@@ -75,9 +75,19 @@ def test_observed_values_are_described_for_people() -> None:
 def test_opportunity_groups_cover_every_persona_and_level() -> None:
     standard = {"Champions", "Loyal", "Promising", "At risk", "Needs attention", "Inactive"}
     assert standard <= set(persona_names())
-    groups = opportunity_groups(["Champions"])
+    groups = opportunity_groups(["Champions"], ["Lightly engaged", "Moderately engaged", "Most engaged"])
     assert groups == ["Lightly engaged champions", "Lightly engaged non-customers", "Moderately engaged champions",
                       "Moderately engaged non-customers", "Most engaged champions", "Most engaged non-customers"]
+
+
+def test_enumerations_are_read_from_the_seeds() -> None:
+    from orchestration import seeds
+
+    assert seeds.engagement_levels() == ["Non-engaged", "Lightly engaged", "Moderately engaged", "Most engaged"]
+    assert seeds.opportunity_intents() == ["Emerging", "Strong", "Very high"]
+    assert seeds.subscription_statuses() == ["subscribed", "unsubscribed", "never_subscribed", "bounced", "complained"]
+    assert seeds.interaction_event_types() == ["email_open", "email_click", "page_view", "product_view", "add_to_cart"]
+    assert len(seeds.event_types()) == 8
 
 
 def test_schedule_is_built_from_the_partitioned_job_and_refreshes_the_scheduled_day() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests_py.conftest import Workspace, copy_dbt_project
+from tests_py.conftest import Workspace, add_segment_models, copy_dbt_project
 from tests_py.segment_harness import SegmentCompiler
 
 pytestmark = pytest.mark.build
@@ -156,7 +156,7 @@ def project_copy(root: Path) -> Path:
 
 
 def extra_segment(root: Path, name: str, recommended: str) -> None:
-    (root / "models" / "segments" / f"{name}.sql").write_text("{{ segment_model() }}\n")
+    add_segment_models(root, [name])
     pad = " " * 10
     (root / "models" / "segments" / "_extra.yml").write_text(
         f"version: 2\nmodels:\n  - name: {name}\n    config:\n      meta:\n        segment:\n"

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from orchestration.dbt_gate import jinja_in_definitions
-from tests_py.conftest import PROJECT_DIR, copy_dbt_project
+from tests_py.conftest import PROJECT_DIR, add_segment_models, copy_dbt_project
 from tests_py.segment_harness import FIELD_TYPES, CompileError, SegmentCompiler, connect, database_name, load, run
 from tests_py.segment_reference import Evaluator, SegmentData
 
@@ -1059,9 +1059,11 @@ def test_compiled_sql_is_visible_with_dbt_compile(tmp_path: Path) -> None:
     assert "subcategory in ('Sofas')" in text and "not exists" in text
 
 
-def project_copy(root: Path, extra_models: dict[str, str]) -> Path:
-    """The project's dbt files in `root`, with extra segment models (name: YAML body)."""
+def project_copy(root: Path, extra_models: dict[str, str], unlisted: tuple[str, ...] = ()) -> Path:
+    """The project's dbt files in `root`, with extra segment models (name: YAML body), each added to
+    int_segment_members' list unless named in `unlisted` (whose model file is still written)."""
     copy_dbt_project(root)
+    add_segment_models(root, [name for name in extra_models if name not in unlisted])
     entries = []
     for name, body in extra_models.items():
         (root / "models" / "segments" / f"{name}.sql").write_text("{{ segment_model() }}\n")
@@ -1178,6 +1180,29 @@ def test_a_bad_definition_stops_the_build(tmp_path: Path, models: dict[str, str]
 
 
 
+def test_a_segment_missing_from_the_members_list_stops_the_build(tmp_path: Path) -> None:
+    """Each segment is evaluated in its own model and int_segment_members reads them by ref (so lineage
+    shows definition -> segment -> members); a segment left out of that list would silently have no
+    members, so the on-run-start check names it and the file to change."""
+    output = build_error(project_copy(tmp_path, {"seg_forgotten": segment_yaml("{tag: vip}")}, unlisted=("seg_forgotten",)))
+    assert (
+        "segment 'forgotten' (models/segments/seg_forgotten.sql) is not read by "
+        "models/segments/intermediate/int_segment_members.sql; add ref('seg_forgotten') to its list of segment models"
+    ) in output
+    assert "START sql" not in output
+
+
+def test_a_definition_without_its_model_file_stops_before_dbt(tmp_path: Path) -> None:
+    """dbt only warns about YAML for a model that does not exist and leaves the segment out; the gate
+    in front of make build names it."""
+    root = project_copy(tmp_path, {"seg_orphan": segment_yaml("{tag: vip}")})
+    (root / "models" / "segments" / "seg_orphan.sql").unlink()
+    assert jinja_in_definitions(root) == (
+        "segment 'orphan' (models/segments/_extra.yml) has no model: create models/segments/seg_orphan.sql holding "
+        '{{ segment_model() }} (docs/segments.md "Add a segment")'
+    )
+
+
 def test_a_merge_tag_in_a_definition_stops_before_dbt_naming_file_and_path(tmp_path: Path) -> None:
     """dbt itself fails on '{{ campaign_name }}' with a TypeError naming no
     file; make build, make docs and make manifest go through the gate first."""
@@ -1225,7 +1250,7 @@ def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path)
     }
     process = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--vars", "{as_of_date: '2026-06-30'}",
-         "--select", "+int_segment_members_evaluated", "seg_chain_19", "--resource-type", "seed", "--resource-type", "model"],
+         "--select", "+int_segment_members", "seg_chain_19", "--resource-type", "seed", "--resource-type", "model"],
         cwd=root,
         env=env,
         capture_output=True,
@@ -1239,11 +1264,11 @@ def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path)
     # 19 referenced segments, each once: a few hundred bytes apiece
     assert last.count("in_segment_chain_00 as") == 1
     assert len(last) < 30_000, len(last)
-    evaluated = (compiled / "segments" / "intermediate" / "int_segment_members_evaluated.sql").read_text()
+    evaluated = (compiled / "segments" / "intermediate" / "int_segment_members.sql").read_text()
     assert len(evaluated) < 400_000, len(evaluated)
     with duckdb.connect(str(root / "copy.duckdb"), read_only=True) as connection:
         members = connection.execute(
-            "select segment_key, list(contact_id order by contact_id) from intermediate.int_segment_members_evaluated "
+            "select segment_key, list(contact_id order by contact_id) from intermediate.int_segment_members "
             "where segment_key like 'chain_%' group by all"
         ).fetchall()
         view = connection.execute("select count(*) from segments.seg_chain_19").fetchone()[0]

@@ -39,8 +39,8 @@
 {%- endmacro %}
 
 {#- The fixed engagement-score thresholds [moderately, most] for the
-    thresholds method: a score >= moderately is Moderately engaged, >= most
-    Most engaged; 0 < moderately < most. -#}
+    thresholds method: a score >= moderately is level 2, >= most level 3
+    (seeds/engagement_levels.csv); 0 < moderately < most. -#}
 {% macro engagement_level_thresholds() -%}
     {%- set values = [] -%}
     {%- for name in ['engagement_moderately_min_score', 'engagement_most_min_score'] -%}
@@ -63,4 +63,19 @@
     {%- set parts = as_of_date_string().split('-') -%}
     {%- set as_of = modules.datetime.date(parts[0] | int, parts[1] | int, parts[2] | int) -%}
     {{- return((as_of - modules.datetime.timedelta(days=days)).strftime('%Y-%m-%d')) -}}
+{%- endmacro %}
+
+{#- The number of engagement levels above 0 (seeds/engagement_levels.csv:
+    ranks 0 to this, without gaps); none when it cannot be read here (while
+    parsing, in unit tests). -#}
+{% macro engagement_level_count() -%}
+    {%- set ranks = seed_values('engagement_levels', 'engagement_level_rank') -%}
+    {%- if not ranks -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set numbers = ranks | map('int') | sort -%}
+    {%- if numbers != range(numbers | length) | list or numbers | length < 2 -%}
+        {{ exceptions.raise_compiler_error("seeds/engagement_levels.csv: engagement_level_rank must run 0, 1, 2, ... without gaps, with at least one level above 0 (found: " ~ (ranks | join(', ')) ~ ")") }}
+    {%- endif -%}
+    {{ return(numbers | length - 1) }}
 {%- endmacro %}

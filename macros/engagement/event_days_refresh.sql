@@ -2,7 +2,7 @@
     macros/staging/event_refresh.sql for the events validation it follows). -#}
 
 {#- The settings that decide which events score, as one text value (a scalar
-    subquery over the engagement_event_weights seed): include_machine_opens and
+    subquery over the event_types seed): include_machine_opens and
     each weighted event type with its minimum duration. int_contact_event_days
     stores it on every row and counts every day again when it changes. -#}
 {% macro event_scoring_settings() -%}
@@ -16,7 +16,8 @@
             sql_string_literal('include_machine_opens=' ~ (include_machine_opens() | string | lower) ~ ';weighted='),
             "coalesce(" ~ dbt.listagg(measure, "','", "order by event_type") ~ ", '')",
         ]) }}
-        from {{ ref('engagement_event_weights') }}
+        from {{ ref('event_types') }}
+        where weight is not null
     )
 {%- endmacro %}
 

@@ -85,7 +85,7 @@
         'subscription_status': 'dim_contacts.subscription_status',
         'rfm_persona': 'the RFM persona; Non-customers for contacts without a valid order (erfm_scores.persona)',
         'lifecycle_stage': 'the RFM lifecycle stage (Active, Lapsing, Inactive); null for non-customers',
-        'engagement_level': 'erfm_scores.engagement_level (Non-engaged to Most engaged)',
+        'engagement_level': 'erfm_scores.engagement_level (seeds/engagement_levels.csv)',
         'engaged_status': 'engagement_status.engagement_status (Engaged, Non-engaged)',
         'opportunity_group': 'erfm_scores.opportunity_group; null for non-engaged contacts',
         'top_category': 'the product category of the highest revenue among the valid order lines up to the as-of date (ties: the first by name)',

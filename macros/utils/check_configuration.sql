@@ -36,6 +36,7 @@
         {%- do include_machine_opens() -%}
         {%- do engagement_level_method() -%}
         {%- do engagement_level_thresholds() -%}
+        {%- do engagement_level_count() -%}
         {%- do segment_insights_window_days() -%}
         {%- do segment_revenue_months() -%}
         {%- do age_band_edges() -%}

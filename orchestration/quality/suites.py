@@ -8,29 +8,26 @@ spans tables (tiles sum to opportunities, rows relative to the raw data) or the
 table is a fact table too large to pull into memory; the expectation then
 compares the measures, and a failure shows the measured values.
 
-Value sets come from the project, not from the warehouse: persona names from
-every `seeds/rfm_personas_*.csv`, subscription statuses from the raw contract's
-documented values. A suite never reads the expectations' answers from the data
-it checks.
+Value sets come from the project's seeds, not from the warehouse: personas,
+subscription statuses, engagement levels and intents (orchestration/seeds.py).
+A suite never reads the expectations' answers from the data it checks.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
 
+from orchestration import seeds
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
-SUBSCRIPTION_STATUSES = ["subscribed", "unsubscribed", "never_subscribed", "bounced", "complained"]
 LIFECYCLE_STAGES = ["Active", "Lapsing", "Inactive"]
-ENGAGEMENT_LEVELS = ["Lightly engaged", "Moderately engaged", "Most engaged"]
 ENGAGEMENT_STATUSES = ["Engaged", "Non-engaged"]
 CONTACT_TYPES = ["Customer", "Non-customer"]
-OPPORTUNITY_INTENTS = ["Emerging", "Strong", "Very high"]
 NON_CUSTOMER_PERSONA = "Non-customers"
 RAW_ENTITIES = ["contacts", "contact_tags", "orders", "order_lines", "products", "events"]
 # The highest number of quantile bins dbt accepts (var rfm_*_bins: 1 to 9).
@@ -70,18 +67,15 @@ class SuiteSettings:
 
 def persona_names(project_dir: Path = PROJECT_DIR) -> list[str]:
     """Every persona of every shipped or added scheme (seeds/rfm_personas_*.csv)."""
-    names: set[str] = set()
-    for path in sorted((project_dir / "seeds").glob("rfm_personas_*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            names.update(row["persona"] for row in csv.DictReader(handle))
+    names = sorted(seeds.persona_names(project_dir / "seeds"))
     if not names:
         raise FileNotFoundError(f"no seeds/rfm_personas_*.csv under {project_dir}")
-    return sorted(names)
+    return names
 
 
-def opportunity_groups(personas: list[str]) -> list[str]:
-    """'<level> <persona in lower case>', as int_contacts_erfm_scored names them."""
-    return [f"{level} {persona.lower()}" for level in ENGAGEMENT_LEVELS for persona in [*personas, NON_CUSTOMER_PERSONA]]
+def opportunity_groups(personas: list[str], engaged_levels: list[str]) -> list[str]:
+    """'<level> <persona in lower case>', as int_contacts_opportunity_grouped names them."""
+    return [f"{level} {persona.lower()}" for level in engaged_levels for persona in [*personas, NON_CUSTOMER_PERSONA]]
 
 
 def key(column: str) -> list[Expectation]:
@@ -187,7 +181,11 @@ def as_of(settings: SuiteSettings, column: str = "as_of_date") -> Expectation:
 
 def build_suites(settings: SuiteSettings) -> list[Suite]:
     personas = persona_names(settings.project_dir)
-    groups = opportunity_groups(personas)
+    seeds_dir = settings.project_dir / "seeds"
+    levels = seeds.engagement_levels(seeds_dir)
+    statuses = seeds.subscription_statuses(seeds_dir)
+    intents = seeds.opportunity_intents(seeds_dir)
+    groups = opportunity_groups(personas, levels[1:])
     day = settings.as_of_literal
     scores = [between(f"{d}_score", 1, MAX_RFM_SCORE) for d in ("recency", "frequency", "monetary")]
     return [
@@ -195,7 +193,7 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
             Frame("rows", "select contact_id, subscription_status, is_subscribed, has_email, is_customer, valid_orders, "
                   "cast(as_of_date as varchar) as as_of_date from marts.dim_contacts", [
                 *key("contact_id"),
-                *in_set("subscription_status", SUBSCRIPTION_STATUSES),
+                *in_set("subscription_status", statuses),
                 *not_null("is_subscribed", "has_email", "is_customer"),
                 between("valid_orders", 0),
                 as_of(settings),
@@ -344,7 +342,7 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
                 *in_set("contact_type", CONTACT_TYPES),
                 between("engagement_score", 0),
                 between("engagement_points", 0),
-                *in_set("engagement_level", [*ENGAGEMENT_LEVELS, "Non-engaged"]),
+                *in_set("engagement_level", levels),
                 *in_set("opportunity_group", groups, mostly_null_allowed=True),
                 *in_set("engagement_status", ENGAGEMENT_STATUSES),
                 as_of(settings),
@@ -373,7 +371,7 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
         ]),
         Suite("opportunity_tiles", [
             Frame("rows", "select opportunity_group, persona, engagement_level, contacts from marts.opportunity_tiles", [
-                *key("opportunity_group"), *in_set("opportunity_group", groups), *in_set("engagement_level", ENGAGEMENT_LEVELS),
+                *key("opportunity_group"), *in_set("opportunity_group", groups), *in_set("engagement_level", levels[1:]),
                 between("contacts", 0),
             ]),
             Frame("tiles_sum_to_opportunities", """
@@ -392,7 +390,7 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
         ]),
         Suite("opportunity_ideas", [
             Frame("rows", "select contact_type, purchase_phase, opportunity_intent, contacts from marts.opportunity_ideas", [
-                *in_set("contact_type", CONTACT_TYPES), *in_set("opportunity_intent", OPPORTUNITY_INTENTS),
+                *in_set("contact_type", CONTACT_TYPES), *in_set("opportunity_intent", intents),
                 *in_set("purchase_phase", LIFECYCLE_STAGES, mostly_null_allowed=True), between("contacts", 0),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["contact_type", "purchase_phase", "opportunity_intent"]),
             ]),
@@ -409,7 +407,7 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
         ]),
         Suite("opportunity_movement_contacts", [
             Frame("rows", "select period_end, contact_id, opportunity_group from marts.opportunity_movement_contacts", [
-                *in_set("opportunity_group", opportunity_groups(personas), mostly_null_allowed=True),
+                *in_set("opportunity_group", groups, mostly_null_allowed=True),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["period_end", "contact_id"]),
             ]),
         ]),
@@ -417,7 +415,7 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
             Frame("rows", "select contact_id, engagement_status, days_since_last_interaction, subscription_status, "
                   "cast(as_of_date as varchar) as as_of_date from marts.engagement_status", [
                 *key("contact_id"), *in_set("engagement_status", ENGAGEMENT_STATUSES),
-                between("days_since_last_interaction", 0), *in_set("subscription_status", SUBSCRIPTION_STATUSES),
+                between("days_since_last_interaction", 0), *in_set("subscription_status", statuses),
                 as_of(settings),
             ]),
             Frame("one_row_per_contact", """
@@ -428,7 +426,7 @@ def build_suites(settings: SuiteSettings) -> list[Suite]:
         Suite("engagement_status_summary", [
             Frame("rows", "select contact_group, contacts, engaged + non_engaged as engaged_plus_non_engaged, "
                   "pct_engaged + pct_non_engaged as total_pct from marts.engagement_status_summary", [
-                *key("contact_group"), *in_set("contact_group", [*SUBSCRIPTION_STATUSES, "All contacts"]),
+                *key("contact_group"), *in_set("contact_group", [*statuses, "All contacts"]),
                 equal("contacts", "engaged_plus_non_engaged"), between("total_pct", 99.99, 100.01),
             ]),
         ]),

@@ -15,7 +15,8 @@ validated_events as (
 ),
 
 weights as (
-    select * from {{ ref('engagement_event_weights') }}
+    select * from {{ ref('event_types') }}
+    where weight is not null
 ),
 
 -- The raw event days to count: every day on a full build; otherwise the days

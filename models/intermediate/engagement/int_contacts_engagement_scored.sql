@@ -2,6 +2,8 @@
     of them would score every event day again (about 10 s each at 100M). -#}
 {{ config(materialized='table') }}
 {%- set window_days = decision_window_days() -%}
+{#- checks the seed's ranks (none in unit tests) -#}
+{%- set levels = engagement_level_count() -%}
 with
 
 score_dates as (
@@ -17,7 +19,18 @@ event_days as (
 ),
 
 weights as (
-    select * from {{ ref('engagement_event_weights') }}
+    select * from {{ ref('event_types') }}
+    where weight is not null
+),
+
+engagement_levels as (
+    select * from {{ ref('engagement_levels') }}
+),
+
+-- The number of levels above 0.
+band_count as (
+    select max(engagement_level_rank) as bands
+    from engagement_levels
 ),
 
 -- Days inside each date's decision window: age 0 (the date itself) to
@@ -65,19 +78,21 @@ scored as (
 ),
 
 {% if engagement_level_method() == 'quantile' -%}
--- Tertiles among each date's engaged contacts, as RFM scores:
--- 1 + floor(3 × (rank − 1) / N) with rank() from the lowest score; ties
+-- Equal bands among each date's engaged contacts, as RFM scores, one per
+-- level above 0 of the engagement_levels seed (B, three shipped): level
+-- 1 + floor(B × (rank − 1) / N) with rank() from the lowest score; ties
 -- share a level.
 ranked as (
     select
-        as_of_date,
-        contact_id,
+        scored.as_of_date,
+        scored.contact_id,
         1 + {{ integer_divide(
-            '3 * (rank() over (partition by as_of_date order by engagement_points asc) - 1)',
-            'count(*) over (partition by as_of_date)'
-        ) }} as engaged_tertile
+            'band_count.bands * (rank() over (partition by scored.as_of_date order by scored.engagement_points asc) - 1)',
+            'count(*) over (partition by scored.as_of_date)'
+        ) }} as engaged_band
     from scored
-    where engagement_points > 0
+    cross join band_count
+    where scored.engagement_points > 0
 ),
 
 leveled as (
@@ -86,7 +101,7 @@ leveled as (
         scored.contact_id,
         scored.engagement_points,
         scored.scoring_events_in_window,
-        coalesce(ranked.engaged_tertile, 0) as engagement_level_rank
+        coalesce(ranked.engaged_band, 0) as engagement_level_rank
     from scored
     left join ranked
         on
@@ -95,6 +110,9 @@ leveled as (
 ),
 {%- else -%}
 {%- set thresholds = engagement_level_thresholds() %}
+{%- if levels is not none and levels != 3 -%}
+    {{ exceptions.raise_compiler_error("engagement_level_method thresholds cuts the engaged contacts into three levels (engagement_moderately_min_score, engagement_most_min_score), but seeds/engagement_levels.csv has " ~ levels ~ " levels above 0; use engagement_level_method quantile, or three levels") }}
+{%- endif %}
 -- Fixed thresholds on the score (points / window).
 leveled as (
     select
@@ -114,20 +132,17 @@ leveled as (
 
 final as (
     select
-        as_of_date,
-        contact_id,
-        engagement_points,
-        cast(1.0 * engagement_points / {{ window_days }} as {{ ratio_type() }}) as engagement_score,
-        scoring_events_in_window,
-        cast(engagement_level_rank as {{ dbt.type_int() }}) as engagement_level_rank,
-        case engagement_level_rank
-            when 3 then 'Most engaged'
-            when 2 then 'Moderately engaged'
-            when 1 then 'Lightly engaged'
-            else 'Non-engaged'
-        end as engagement_level,
+        leveled.as_of_date,
+        leveled.contact_id,
+        leveled.engagement_points,
+        cast(1.0 * leveled.engagement_points / {{ window_days }} as {{ ratio_type() }}) as engagement_score,
+        leveled.scoring_events_in_window,
+        cast(leveled.engagement_level_rank as {{ dbt.type_int() }}) as engagement_level_rank,
+        engagement_levels.engagement_level,
         {{ window_days }} as decision_window_days
     from leveled
+    inner join engagement_levels
+        on leveled.engagement_level_rank = engagement_levels.engagement_level_rank
 )
 
 select * from final

@@ -20,21 +20,23 @@ orders as (
     select * from {{ ref('int_orders_enriched') }}
 ),
 
--- Interactions: human email opens (machine opens never count here), clicks,
--- page and product views, adds to cart, and valid orders.
+interaction_types as (
+    select event_type from {{ ref('event_types') }}
+    where is_interaction
+),
+
+-- Interactions: events of the interaction types of the event_types seed
+-- (human email opens, clicks, page and product views, adds to cart; machine
+-- opens never count here), and valid orders.
 interaction_days as (
     select
-        contact_id,
-        event_date as interaction_date,
-        sum(
-            case
-                when event_type = 'email_open' then events - machine_events
-                when event_type in ('email_click', 'page_view', 'product_view', 'add_to_cart') then events
-                else 0
-            end
-        ) as interactions
+        event_days.contact_id,
+        event_days.event_date as interaction_date,
+        sum(event_days.events - event_days.machine_events) as interactions
     from event_days
-    group by contact_id, event_date
+    inner join interaction_types
+        on event_days.event_type = interaction_types.event_type
+    group by event_days.contact_id, event_days.event_date
 
     union all
 

@@ -18,6 +18,10 @@ rules as (
     select * from {{ ref('int_rfm_persona_rules') }}
 ),
 
+engagement_levels as (
+    select * from {{ ref('engagement_levels') }}
+),
+
 -- Non-customers rank after every persona, so y_position (personas from
 -- Non-customers at the bottom up to the best persona at the top) is
 -- (number of ranks + 2) − rank.
@@ -40,11 +44,7 @@ final as (
         engagement.engagement_score,
         engagement.engagement_level,
         engagement.engagement_level_rank as x_position,
-        case engagement.engagement_level_rank
-            when 1 then 'Emerging'
-            when 2 then 'Strong'
-            when 3 then 'Very high'
-        end as opportunity_intent,
+        engagement_levels.opportunity_intent,
         case
             when engagement.engagement_level_rank > 0
                 then {{ dbt.concat(["engagement.engagement_level", "' '", "lower(coalesce(personas.persona, 'Non-customers'))"]) }}
@@ -54,6 +54,8 @@ final as (
         engaged_status.last_interaction_date
     from engagement
     cross join ranks
+    inner join engagement_levels
+        on engagement.engagement_level_rank = engagement_levels.engagement_level_rank
     left join personas
         on
             engagement.as_of_date = personas.as_of_date

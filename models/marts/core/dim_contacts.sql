@@ -12,6 +12,10 @@ order_history as (
     select * from {{ ref('int_contacts_order_history') }}
 ),
 
+subscription_statuses as (
+    select * from {{ ref('subscription_statuses') }}
+),
+
 -- Contacts that exist as of the date, with their valid-order history up to it.
 final as (
     select
@@ -29,7 +33,7 @@ final as (
         contacts.updated_at,
         first_seen.first_seen_date,
         contacts.subscription_status,
-        contacts.subscription_status = 'subscribed' as is_subscribed,
+        subscription_statuses.is_subscribed,
         contacts.email is not null as has_email,
         contacts.acquisition_channel,
         order_history.contact_id is not null as is_customer,
@@ -41,6 +45,8 @@ final as (
     from contacts
     inner join first_seen
         on contacts.contact_id = first_seen.contact_id
+    inner join subscription_statuses
+        on contacts.subscription_status = subscription_statuses.subscription_status
     left join order_history
         on contacts.contact_id = order_history.contact_id
 )

@@ -25,14 +25,20 @@ at_end as (
     where as_of_date = {{ as_of_date() }}
 ),
 
+unsubscribe_types as (
+    select event_type from {{ ref('event_types') }}
+    where is_unsubscribe
+),
+
 -- Contacts with an unsubscribe event after the start date, up to the end.
 unsubscribed as (
-    select distinct contact_id
+    select distinct event_days.contact_id
     from event_days
+    inner join unsubscribe_types
+        on event_days.event_type = unsubscribe_types.event_type
     where
-        event_type = 'email_unsubscribe'
-        and event_date > {{ date_literal(start_date) }}
-        and event_date <= {{ as_of_date() }}
+        event_days.event_date > {{ date_literal(start_date) }}
+        and event_days.event_date <= {{ as_of_date() }}
 ),
 
 -- Contacts never disappear (a contact exists from its first evidence on),

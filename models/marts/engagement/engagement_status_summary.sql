@@ -4,27 +4,16 @@ engaged_status as (
     select * from {{ ref('engagement_status') }}
 ),
 
+subscription_statuses as (
+    select * from {{ ref('subscription_statuses') }}
+),
+
 -- Every subscription status, even with no contact, and all contacts.
 contact_groups as (
     select
-        'subscribed' as contact_group,
-        1 as group_order
-    union all
-    select
-        'unsubscribed' as contact_group,
-        2 as group_order
-    union all
-    select
-        'never_subscribed' as contact_group,
-        3 as group_order
-    union all
-    select
-        'bounced' as contact_group,
-        4 as group_order
-    union all
-    select
-        'complained' as contact_group,
-        5 as group_order
+        subscription_status as contact_group,
+        group_order
+    from subscription_statuses
     union all
     select
         'All contacts' as contact_group,

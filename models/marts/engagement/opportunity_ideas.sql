@@ -11,21 +11,14 @@ rules as (
     select * from {{ ref('int_rfm_persona_rules') }}
 ),
 
+-- Each engaged level's intent, lowest first (engagement_levels seed).
 intents as (
     select
-        'Emerging' as opportunity_intent,
-        'Lightly engaged' as engagement_level,
-        1 as x_position
-    union all
-    select
-        'Strong' as opportunity_intent,
-        'Moderately engaged' as engagement_level,
-        2 as x_position
-    union all
-    select
-        'Very high' as opportunity_intent,
-        'Most engaged' as engagement_level,
-        3 as x_position
+        opportunity_intent,
+        engagement_level,
+        engagement_level_rank as x_position
+    from {{ ref('engagement_levels') }}
+    where engagement_level_rank > 0
 ),
 
 phases as (

@@ -19,16 +19,24 @@ end_groups as (
     where period_end = 'end'
 ),
 
--- Contacts who did not exist at the start come from "New contacts"; a
--- contact in no group (score 0) is "Non-engaged".
+-- Contacts in no group (score 0) are named by level 0 of the
+-- engagement_levels seed ("Non-engaged").
+no_group as (
+    select engagement_level as group_name
+    from {{ ref('engagement_levels') }}
+    where engagement_level_rank = 0
+),
+
+-- Contacts who did not exist at the start come from "New contacts".
 moves as (
     select
         case
             when start_groups.contact_id is null then 'New contacts'
-            else coalesce(start_groups.opportunity_group, 'Non-engaged')
+            else coalesce(start_groups.opportunity_group, no_group.group_name)
         end as from_group,
-        coalesce(end_groups.opportunity_group, 'Non-engaged') as to_group
+        coalesce(end_groups.opportunity_group, no_group.group_name) as to_group
     from end_groups
+    cross join no_group
     left join start_groups
         on end_groups.contact_id = start_groups.contact_id
 ),
@@ -48,7 +56,8 @@ groups as (
     select opportunity_group as group_name
     from tiles
     union
-    select 'Non-engaged' as group_name
+    select group_name
+    from no_group
 ),
 
 from_groups as (

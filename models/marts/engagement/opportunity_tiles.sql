@@ -8,18 +8,13 @@ rules as (
     select * from {{ ref('int_rfm_persona_rules') }}
 ),
 
+-- The engaged levels, lowest first (engagement_levels seed).
 levels as (
     select
-        1 as x_position,
-        'Lightly engaged' as engagement_level
-    union all
-    select
-        2 as x_position,
-        'Moderately engaged' as engagement_level
-    union all
-    select
-        3 as x_position,
-        'Most engaged' as engagement_level
+        engagement_level_rank as x_position,
+        engagement_level
+    from {{ ref('engagement_levels') }}
+    where engagement_level_rank > 0
 ),
 
 ranks as (

@@ -1,7 +1,7 @@
 with
 
 members as (
-    select * from {{ ref('int_segment_members_evaluated') }}
+    select * from {{ ref('int_segment_members') }}
 ),
 
 changes as (

@@ -14,7 +14,7 @@
 with
 
 current_members as (
-    select * from {{ ref('int_segment_members_evaluated') }}
+    select * from {{ ref('int_segment_members') }}
 ),
 
 catalog as (

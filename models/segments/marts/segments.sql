@@ -5,7 +5,7 @@ catalog as (
 ),
 
 members as (
-    select * from {{ ref('int_segment_members_evaluated') }}
+    select * from {{ ref('int_segment_members') }}
 ),
 
 member_counts as (

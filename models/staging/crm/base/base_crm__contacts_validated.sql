@@ -6,6 +6,10 @@
 
 with
 
+subscription_statuses as (
+    select subscription_status from {{ ref('subscription_statuses') }}
+),
+
 source as (
     select
         {{ select_raw_columns(raw_columns) }}
@@ -14,7 +18,7 @@ source as (
 
 parsed as (
     select
-        *,
+        source.*,
         {{ raw_row_hash(raw_columns, 'raw_') }} as raw_row_hash,
         {{ clean_text('raw_contact_id') }} as contact_id,
         lower({{ clean_text('raw_email') }}) as email,
@@ -27,8 +31,11 @@ parsed as (
         {{ parse_timestamp_utc(clean_text('raw_created_at')) }} as created_at,
         {{ parse_timestamp_utc(clean_text('raw_updated_at')) }} as updated_at,
         lower({{ clean_text('raw_subscription_status') }}) as subscription_status,
-        lower({{ clean_text('raw_acquisition_channel') }}) as acquisition_channel
+        lower({{ clean_text('raw_acquisition_channel') }}) as acquisition_channel,
+        subscription_statuses.subscription_status is not null as is_known_subscription_status
     from source
+    left join subscription_statuses
+        on lower({{ clean_text('source.raw_subscription_status') }}) = subscription_statuses.subscription_status
 ),
 
 -- The first failed check names the row's rejection reason; the order follows
@@ -46,7 +53,7 @@ checked as (
             [is_implausible_timestamp(clean_text("raw_created_at"), "created_at"), "out_of_range", "created_at"],
             [is_implausible_timestamp(clean_text("raw_updated_at"), "updated_at"), "out_of_range", "updated_at"],
             [is_implausible_timestamp(clean_text("raw_birth_date"), "birth_date"), "out_of_range", "birth_date"],
-            ["subscription_status not in ('subscribed', 'unsubscribed', 'never_subscribed', 'bounced', 'complained')", "unknown_enumerated_value", "subscription_status"],
+            ["not is_known_subscription_status", "unknown_enumerated_value", "subscription_status"],
             ["country_code is not null and not " ~ is_letter_code("country_code", 2), "invalid_code", "country_code"],
             [is_future_timestamp("created_at"), "future_timestamp", "created_at"],
             [is_future_timestamp("updated_at"), "future_timestamp", "updated_at"],

@@ -27,6 +27,10 @@ known_contacts as (
     select contact_id from {{ ref('stg_crm__contacts') }}
 ),
 
+event_types as (
+    select event_type from {{ ref('event_types') }}
+),
+
 {% if incremental -%}
 refresh_days as (
     {%- for day in refresh_days %}
@@ -123,6 +127,7 @@ repeated_ids as (
         {{ clean_text(stream ~ '_source.raw_session_id') }} as session_id,
         {{ parse_boolean(clean_text(stream ~ '_source.raw_is_machine_open')) }} as is_machine_open,
         known_contacts.contact_id is not null as is_known_contact,
+        event_types.event_type is not null as is_known_event_type,
         stored_winner_ids.event_id is not null as has_stored_winner
     from {{ stream }}_source
     left join repeated_ids
@@ -131,6 +136,8 @@ repeated_ids as (
         on {{ clean_text(stream ~ '_source.raw_event_id') }} = stored_winner_ids.event_id
     left join known_contacts
         on {{ clean_text(stream ~ '_source.raw_contact_id') }} = known_contacts.contact_id
+    left join event_types
+        on lower({{ clean_text(stream ~ '_source.raw_event_type') }}) = event_types.event_type
     where repeated_ids.event_id is {{ 'null' if stream == 'single' else 'not null' }}
 ),
 
@@ -149,7 +156,7 @@ repeated_ids as (
             [is_implausible_timestamp(clean_text("raw_occurred_at"), "occurred_at"), "out_of_range", "occurred_at"],
             [is_out_of_range_number(clean_text("raw_duration_seconds"), "duration_value"), "out_of_range", "duration_seconds"],
             [has_excess_precision(clean_text("raw_duration_seconds"), 3), "excess_precision", "duration_seconds"],
-            ["event_type not in ('email_sent', 'email_open', 'email_click', 'email_bounce', 'email_unsubscribe', 'page_view', 'product_view', 'add_to_cart')", "unknown_enumerated_value", "event_type"],
+            ["not is_known_event_type", "unknown_enumerated_value", "event_type"],
             ["traffic_source not in ('utm', 'referral', 'search', 'advert', 'email', 'direct')", "unknown_enumerated_value", "traffic_source"],
             ["duration_value < 0", "negative_amount", "duration_seconds"],
             [is_future_timestamp("occurred_at"), "future_timestamp", "occurred_at"],

@@ -1,0 +1,51 @@
+{#- Values of one column of a seed (the project's enumerations live in
+    seeds: event_types, subscription_statuses, engagement_levels), as text,
+    in the seed's order, for the checks that run before or while models
+    compile. Empty while parsing; none when they cannot be read here (in a
+    unit test, or off DuckDB before the seed is loaded), and the caller then
+    skips its check. -#}
+{% macro seed_values(seed_name, column, where=none) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- if graph.nodes is not defined -%}
+        {#- a unit test: no graph -#}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set seeds = graph.nodes.values() | selectattr('resource_type', 'equalto', 'seed') | selectattr('name', 'equalto', seed_name) | list -%}
+    {%- if not seeds -%}
+        {{ exceptions.raise_compiler_error("seed '" ~ seed_name ~ "' is missing from seeds/; the project's enumerations are read from it") }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('seed_values', 'customer_segments')(seeds[0], column, where)) }}
+{%- endmacro %}
+
+{#- DuckDB reads the seed file itself, so the on-run-start checks work before
+    the seeds are loaded. -#}
+{% macro duckdb__seed_values(seed, column, where) -%}
+    {%- set path = ((flags.PROJECT_DIR or '.') | string) ~ '/' ~ seed.original_file_path -%}
+    {%- set query -%}
+        select {{ adapter.quote(column) }}
+        from read_csv({{ sql_string_literal(path) }}, header = true, auto_detect = true)
+        {%- if where %}
+        where {{ where }}
+        {%- endif %}
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | map('string') | list) }}
+{%- endmacro %}
+
+{#- Elsewhere the loaded seed table, once `dbt seed` (or the build) has
+    loaded it. -#}
+{% macro default__seed_values(seed, column, where) -%}
+    {%- set relation = adapter.get_relation(database=seed.database, schema=seed.schema, identifier=seed.alias) -%}
+    {%- if relation is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select {{ adapter.quote(column) }}
+        from {{ relation }}
+        {%- if where %}
+        where {{ where }}
+        {%- endif %}
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | map('string') | list) }}
+{%- endmacro %}
