@@ -1010,7 +1010,7 @@ def datasets(draw: st.DrawFn) -> SegmentData:
 SELECTIONS: dict[str, int] = {"empty": 0, "partial": 0, "total": 0}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(condition=conditions, helper=leaves(), data=datasets())
 def test_random_conditions_match_the_reference(
     compiler: SegmentCompiler, condition: dict[str, Any], helper: dict[str, Any], data: SegmentData

@@ -45,10 +45,9 @@
 {% macro duckdb__segment_written_definitions(registry) -%}
     {%- set written = {} -%}
     {%- set files = {} -%}
-    {%- set root = (flags.PROJECT_DIR or '.') | string -%}
     {%- for key, entry in registry.items() if entry.yaml_path -%}
         {%- if entry.yaml_path not in files -%}
-            {%- set text = run_query('select content from read_text(' ~ sql_string_literal(root ~ '/' ~ entry.yaml_path) ~ ')').columns[0].values()[0] -%}
+            {%- set text = run_query('select content from read_text(' ~ sql_string_literal(project_dir() ~ '/' ~ entry.yaml_path) ~ ')').columns[0].values()[0] -%}
             {%- do files.update({entry.yaml_path: fromyaml(text)}) -%}
         {%- endif -%}
         {%- for model in files[entry.yaml_path].get('models', []) if model.name == entry.model -%}

@@ -22,7 +22,7 @@
 {#- DuckDB reads the seed file itself, so the on-run-start checks work before
     the seeds are loaded. -#}
 {% macro duckdb__seed_values(seed, column, where) -%}
-    {%- set path = ((flags.PROJECT_DIR or '.') | string) ~ '/' ~ seed.original_file_path -%}
+    {%- set path = project_dir() ~ '/' ~ seed.original_file_path -%}
     {%- set query -%}
         select {{ adapter.quote(column) }}
         from read_csv({{ sql_string_literal(path) }}, header = true, auto_detect = true)
@@ -48,4 +48,10 @@
         {%- endif %}
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | map('string') | list) }}
+{%- endmacro %}
+
+{#- The project's root directory (dbt's --project-dir, or where dbt runs),
+    for the checks that read the project's own files. -#}
+{% macro project_dir() -%}
+    {{ return(invocation_args_dict.get('project_dir') or '.') }}
 {%- endmacro %}
