@@ -22,7 +22,8 @@ FUNCTION = "customer_segments_utf8_copy"
 class Plugin(BasePlugin):
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         database = Path(self.creds.path if self.creds is not None and self.creds.path else "warehouse.duckdb")
-        directory = database.with_name(database.name + ".utf8")
+        # absolute: the raw views store the copy's path, and are read from other directories too
+        directory = database.absolute().with_name(database.name + ".utf8")
 
         def copy(path: str, encoding: str) -> str:
             return str(utf8_copy(Path(path), encoding, directory))

@@ -74,16 +74,17 @@ def test_an_added_event_type_and_a_renamed_level_are_one_seed_change_each(tmp_pa
     members = workspace.query("select contact_id from segments.seg_wishlisters").contact_id
     assert list(members) == [quiet]
 
-    # the Great Expectations suites read the copy's seeds
+    # the Great Expectations suites read the copy's seeds: opportunity groups are "<level> <persona>"
     suites = build_suites(SuiteSettings(as_of_date=AS_OF, project_dir=project))
     value_sets = [
         expectation.value_set
         for suite in suites
         for frame in suite.frames
         for expectation in frame.expectations
-        if getattr(expectation, "column", None) == "engagement_level" and hasattr(expectation, "value_set")
+        if getattr(expectation, "column", None) == "opportunity_group" and hasattr(expectation, "value_set")
     ]
-    assert value_sets and all("Highly engaged" in values and "Most engaged" not in values for values in value_sets)
+    assert value_sets
+    assert all("Highly engaged champions" in values and "Most engaged champions" not in values for values in value_sets)
 
 
 def test_the_python_readers_follow_the_seed_files(tmp_path: Path) -> None:

@@ -241,10 +241,17 @@ def test_an_unreadable_raw_file_stops_the_build_naming_it(tmp_path: Path, sample
     assert "Traceback" not in result.output
 
 
+# Validating the contacts file alone: the model and the seed it reads.
+CONTACTS_VALIDATED = (
+    "build", "--select", "subscription_statuses base_crm__contacts_validated",
+    "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+)
+
+
 def test_a_declared_encoding_reads_the_file(tmp_path: Path, sample: Path) -> None:
     workspace = workspace_with(tmp_path, sample, {"contacts.csv": latin1_contacts(sample)})
     result = workspace.dbt(
-        "run", "--select", "base_crm__contacts_validated",
+        *CONTACTS_VALIDATED,
         vars={"as_of_date": AS_OF, "raw_csv_encodings": {"contacts": "latin-1"}},
     )
     assert result.ok, result.output[-3000:]
@@ -273,7 +280,7 @@ def test_a_windows_1252_file_reads_as_windows_1252_in_the_build_and_the_loader(t
     assert len(expected) == 27 + 3 + 1 and "€" in expected and "Ÿ" in expected
     workspace = workspace_with(tmp_path, sample, {"contacts.csv": windows_1252_contacts(sample)})
     result = workspace.dbt(
-        "run", "--select", "base_crm__contacts_validated",
+        *CONTACTS_VALIDATED,
         vars={"as_of_date": AS_OF, "raw_csv_encodings": {"contacts": "windows-1252"}},
     )
     assert result.ok, result.output[-3000:]

@@ -1,7 +1,13 @@
-"""The DAG only points down: staging -> intermediate -> marts -> segments ->
+"""The project's structure, read from the manifest dbt parse writes.
+
+The DAG only points down: staging -> intermediate -> marts -> segments ->
 segment_insights (docs/development.md "Layout"). The layer of a model is the first
 folder under models/; an intermediate model never reads a mart, and no model
-reads a model of a later layer. Read from the manifest dbt parse writes."""
+reads a model of a later layer.
+
+Each check has one owner (DECISIONS.md "dbt tests and Great Expectations: one
+owner per check"): no Great Expectations expectation repeats a dbt test on the
+same mart column."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from orchestration.quality.suites import Declared, SuiteSettings, build_suites
 from tests_py.conftest import PROJECT_DIR
 
 LAYERS = ["staging", "intermediate", "marts", "segments", "segment_insights"]
@@ -69,3 +76,47 @@ def test_a_planted_intermediate_to_mart_ref_is_caught(manifest: dict[str, Any]) 
     stray = next(iter(i for i, n in nodes.items() if n["resource_type"] == "model"))
     nodes[stray]["original_file_path"] = "models/misc/" + Path(nodes[stray]["original_file_path"]).name
     assert any("not in a layer folder" in problem for problem in layer_violations(planted))
+
+
+def dbt_column_tests(manifest: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(mart, column or column list, test) of every generic dbt test on a mart."""
+    found = set()
+    for node in manifest["nodes"].values():
+        metadata = node.get("test_metadata") or {}
+        attached = (node.get("attached_node") or "").split(".")[-1]
+        if node["resource_type"] != "test" or not metadata or not attached:
+            continue
+        arguments = metadata.get("kwargs") or {}
+        columns = arguments.get("combination") or arguments.get("combination_of_columns")
+        column = ",".join(sorted(columns)) if columns else node.get("column_name") or ""
+        found.add((attached, column, metadata["name"]))
+    return found
+
+
+def repeated_expectations(manifest: dict[str, Any], declarations: dict[str, Declared] | None = None) -> list[str]:
+    """Row expectations of the GX suites that a dbt test on the same mart column already makes."""
+    dbt_tests = dbt_column_tests(manifest)
+    same = {
+        "expect_column_values_to_not_be_null": {"not_null"},
+        "expect_column_values_to_be_unique": {"unique"},
+        "expect_column_values_to_be_in_set": {"accepted_values", "relationships"},
+        "expect_compound_columns_to_be_unique": {"unique_combination_of_columns"},
+    }
+    repeated = []
+    for suite in build_suites(SuiteSettings(as_of_date="2000-01-01"), declarations):
+        for frame in suite.frames:
+            for expectation in frame.expectations:
+                kind = expectation.expectation_type
+                column = getattr(expectation, "column", None) or ",".join(sorted(getattr(expectation, "column_list", None) or []))
+                if column == "as_of_date" or kind not in same:
+                    continue
+                if any((suite.mart, column, test) in dbt_tests for test in same[kind]):
+                    repeated.append(f"{suite.mart}.{column}: {kind}")
+    return repeated
+
+
+def test_no_great_expectations_expectation_repeats_a_dbt_test(manifest: dict[str, Any]) -> None:
+    assert repeated_expectations(manifest) == []
+    # planted: rfm_scores.persona has a dbt relationships test, so a GX value set on it repeats it
+    planted = {"rfm_scores": Declared(sets={"persona": "personas"})}
+    assert repeated_expectations(manifest, planted) == ["rfm_scores.persona: expect_column_values_to_be_in_set"]

@@ -119,7 +119,7 @@ def assert_rfm_matches(workspace: Workspace, as_of: dt.date, settings: dict[str,
 
 # What the history test builds: the history tables, the movement marts and
 # what they read (the segments and insights after them play no part).
-HISTORY_MODELS = "+rfm_scores_history +erfm_scores_history +persona_movement +opportunity_movement"
+HISTORY_MODELS = "+rfm_scores_history +erfm_scores_history +persona_movement +persona_population_change +opportunity_movement"
 
 
 def test_history_backfill_equals_single_date_builds_and_feeds_movement(

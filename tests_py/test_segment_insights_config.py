@@ -67,7 +67,7 @@ def assert_stops_before_any_model(output: str, message: str) -> None:
     ids=["six_compared", "unknown_compared"],
 )
 def test_a_bad_insights_var_stops_the_build(workspace: Workspace, variables: dict[str, object], message: str) -> None:
-    result = workspace.dbt("build", "--vars", json.dumps({"as_of_date": "2026-06-30", **variables}))
+    result = workspace.dbt_in_process("build", "--vars", json.dumps({"as_of_date": "2026-06-30", **variables}))
     assert not result.ok
     assert_stops_before_any_model(result.output, message)
 

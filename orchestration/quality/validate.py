@@ -22,8 +22,6 @@ def main(argv: list[str] | None = None) -> int:
         "--as-of-date", default=None, help="as-of date the marts were built for (default: the one in dim_contacts)"
     )
     parser.add_argument("--mart", action="append", default=None, help="validate only this mart (repeatable)")
-    parser.add_argument("--max-rejected-share", type=float, default=0.05,
-                        help="largest share of one raw entity's rows that may be rejected (default 0.05)")
     args = parser.parse_args(argv)
     database = args.duckdb_path or duckdb_path()
     if not database.is_file():
@@ -36,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     started = time.monotonic()
     as_of_date = args.as_of_date or as_of_date_in(database)
-    settings = SuiteSettings(as_of_date=as_of_date, max_rejected_share=args.max_rejected_share)
+    settings = SuiteSettings(as_of_date=as_of_date)
     results = run_suites(database, settings=settings, marts=args.mart)
     failed = [result for result in results if not result.success]
     for result in results:
