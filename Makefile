@@ -69,7 +69,7 @@ summary: install ## Print rows per mart and rows rejected per reason
 run: install data build summary ## Install, generate sample data if none, build, summarise
 
 validate: install ## Great Expectations suites on every mart of DUCKDB_PATH; writes Data Docs beside it
-	@$(paths); $(BIN)/python -m orchestration.quality.validate
+	@$(paths); $(BIN)/python -m orchestration.validate
 
 export: install ## Customers export of every active segment (CSV, Parquet, manifest) into exports/<as-of date>/; ARGS="--hash-email" etc.
 	@$(paths); read -ra args <<< "$${ARGS:-}"; $(BIN)/python -m orchestration.segment_export "$${args[@]}"
@@ -83,12 +83,12 @@ dagster: manifest ## Start the Dagster UI and daemon on http://127.0.0.1:$(DAGST
 	@$(paths); [[ "$${DAGSTER_PORT}" =~ ^[0-9]+$$ ]] || { echo "DAGSTER_PORT must be a port number" >&2; exit 2; }; \
 	mkdir -p "$${DAGSTER_HOME}" "$$(dirname "$${DUCKDB_PATH}")"; \
 	exec $(BIN)/python -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
-		$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p "$${DAGSTER_PORT}"
+		$(BIN)/dagster dev -m orchestration.code_location.definitions -h 127.0.0.1 -p "$${DAGSTER_PORT}"
 
 backfill: manifest ## Queue one refresh run per day: make backfill FROM=2026-06-01 TO=2026-06-30 (needs `make dagster` running)
 	@$(paths); [[ -n "$${FROM:-}" && -n "$${TO:-}" ]] || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD" >&2; exit 2; }; \
 	$(call check_date,FROM); $(call check_date,TO); \
-	$(BIN)/dagster job backfill -m orchestration.definitions -j refresh_segments --from "$${FROM}" --to "$${TO}" --noprompt
+	$(BIN)/dagster job backfill -m orchestration.code_location.definitions -j refresh_segments --from "$${FROM}" --to "$${TO}" --noprompt
 
 load: install ## Load RAW_DATA_DIR into raw.* tables (then build with raw_source_mode: tables)
 	@$(paths); $(BIN)/python -m orchestration.loader
@@ -114,7 +114,7 @@ test-build: install ## dbt build on a small generated dataset in a temporary dir
 		--end-date 2026-06-30 --quiet --format csv; \
 	RAW_DATA_DIR=$$work/raw DUCKDB_PATH=$$work/test.duckdb $(BIN)/dbt build --vars '{as_of_date: "2026-06-30"}'; \
 	DUCKDB_PATH=$$work/test.duckdb $(BIN)/python -m orchestration.summary; \
-	DUCKDB_PATH=$$work/test.duckdb $(BIN)/python -m orchestration.quality.validate
+	DUCKDB_PATH=$$work/test.duckdb $(BIN)/python -m orchestration.validate
 
 lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (dbt templater)
 	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.warehouse_lock import WarehouseLockedError, wait_until_free
+from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 # Exit status when the warehouse stayed locked (dbt uses 1 and 2).
 LOCKED = 3

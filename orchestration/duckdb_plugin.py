@@ -2,7 +2,7 @@
 
 Registers one DuckDB function on every connection dbt opens:
 `customer_segments_utf8_copy(path, encoding)` makes the UTF-8 copy of a
-Latin-1 or Windows-1252 CSV file (orchestration/raw_encodings.py) in the
+Latin-1 or Windows-1252 CSV file (orchestration/lib/raw_encodings.py) in the
 directory `<warehouse file>.utf8/` and returns the copy's path. The raw-files
 hook (macros/staging/create_raw_relations.sql) reads that copy.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from orchestration.raw_encodings import utf8_copy
+from orchestration.lib.raw_encodings import utf8_copy
 
 FUNCTION = "customer_segments_utf8_copy"
 

@@ -35,8 +35,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from orchestration import seeds
-from orchestration.raw_contract import load_contract
+from orchestration.lib import seeds
+from orchestration.lib.raw_contract import load_contract
 
 SECONDS_PER_DAY = 86_400
 MONTH_WEIGHTS = np.array([0.8, 0.75, 0.85, 0.9, 0.95, 0.9, 0.85, 0.9, 0.95, 1.05, 1.35, 1.6])
@@ -53,7 +53,7 @@ LAST_NAMES = np.array(["Nowak", "Müller", "Smith", "Martin", "Garcia", "Rossi",
 GENDERS = np.array(["female", "male", "other", ""])
 GENDER_P = np.array([0.49, 0.47, 0.02, 0.02])
 # The generated mix of subscription statuses and event types. The statuses
-# and types themselves are the seeds' (orchestration/seeds.py); one the mix
+# and types themselves are the seeds' (orchestration/lib/seeds.py); one the mix
 # does not know (a user's addition) gets a small share.
 SUBSCRIPTION_MIX = {"subscribed": 0.62, "unsubscribed": 0.2, "never_subscribed": 0.14, "bounced": 0.03, "complained": 0.01}
 EVENT_MIX = {
@@ -79,6 +79,8 @@ CHANNELS = np.array(["web", "app", "store", "marketplace", "phone"])
 CHANNEL_P = np.array([0.55, 0.2, 0.12, 0.1, 0.03])
 EVENT_TYPES, EVENT_P = mix(seeds.event_types(), EVENT_MIX)
 WEB_EVENTS = {"page_view", "product_view", "add_to_cart"}
+# The types of anonymous visitors' events, by position in EVENT_TYPES.
+ANONYMOUS_EVENT_INDEX = np.array([list(EVENT_TYPES).index(name) for name in ("page_view", "product_view", "add_to_cart")])
 TRAFFIC = np.array(["utm", "referral", "search", "advert", "email", "direct"])
 TRAFFIC_P = np.array([0.15, 0.1, 0.3, 0.1, 0.15, 0.2])
 PAGES = np.array(
@@ -335,6 +337,20 @@ def generate_products(settings: Settings, writers: Writers, bad: BadRows) -> tup
     return prices, popularity / popularity.sum()
 
 
+# A row far in the future, for the future_timestamp rejections.
+FUTURE = "2099-01-01T00:00:00"
+
+
+@dataclass(frozen=True)
+class ChunkContacts:
+    """What orders, events and tags of a chunk need from its contacts."""
+
+    contact_id: pa.Array
+    created: np.ndarray
+    active_until: np.ndarray
+    spend_weight: np.ndarray
+
+
 def generate_chunk(
     settings: Settings,
     writers: Writers,
@@ -349,12 +365,21 @@ def generate_chunk(
     product_prices: np.ndarray,
     product_p: np.ndarray,
 ) -> None:
+    """One chunk of contacts with their orders, lines, events and tags. The
+    parts draw from one random generator in this order, so a seed gives the
+    same files."""
     rng = np.random.default_rng([settings.seed, 1, chunk_index])
-    n = contact_count
+    people = generate_contacts(settings, writers, bad, rng, chunk_index, first_contact, contact_count)
+    generate_orders(writers, bad, rng, chunk_index, people, first_order, order_count, product_prices, product_p)
+    generate_events(settings, writers, bad, rng, chunk_index, people, first_event, event_count, product_prices, product_p)
+    generate_tags(settings, writers, bad, rng, people)
+
+
+def generate_contacts(
+    settings: Settings, writers: Writers, bad: BadRows, rng: np.random.Generator, chunk_index: int, first_contact: int, n: int
+) -> ChunkContacts:
     start, end = settings.start_ts, settings.end_ts
     span = end - start
-
-    # --- contacts ---------------------------------------------------------
     numbers = np.arange(first_contact, first_contact + n)
     contact_id = ids("C", numbers, 8)
     created = start + (rng.random(n) ** 1.3 * span * 0.97).astype(np.int64)
@@ -388,7 +413,6 @@ def generate_chunk(
         "subscription_status": text(rng.choice(SUBSCRIPTIONS, n, p=SUBSCRIPTION_P)),
         "acquisition_channel": text(rng.choice(ACQUISITION, n, p=ACQUISITION_P)),
     }
-    future = "2099-01-01T00:00:00"
     bad_contacts = corrupt(
         rng,
         contacts,
@@ -402,14 +426,28 @@ def generate_chunk(
             ("unparseable_date", {"birth_date": "1990-02-30"}),
             ("unknown_enumerated_value", {"subscription_status": "maybe_later"}),
             ("invalid_code", {"country_code": "P1"}),
-            ("future_timestamp", {"created_at": future, "updated_at": future}),
+            ("future_timestamp", {"created_at": FUTURE, "updated_at": FUTURE}),
         ],
         {"updated_at": "2000-01-01T00:00:00", "email": "old.address@example.com"},
         chunk_index,
     )
     writers.write("contacts", concat([contacts, bad_contacts]) if bad_contacts else contacts)
+    return ChunkContacts(contact_id, created, active_until, spend_weight)
 
-    # --- orders and lines ---------------------------------------------------
+
+def generate_orders(
+    writers: Writers,
+    bad: BadRows,
+    rng: np.random.Generator,
+    chunk_index: int,
+    people: ChunkContacts,
+    first_order: int,
+    order_count: int,
+    product_prices: np.ndarray,
+    product_p: np.ndarray,
+) -> None:
+    contact_id, created, active_until, spend_weight = people.contact_id, people.created, people.active_until, people.spend_weight
+    n = len(created)
     per_contact = allocate_orders(rng, order_count, spend_weight)
     owner = np.repeat(np.arange(n), per_contact)
     m = len(owner)
@@ -459,7 +497,7 @@ def generate_chunk(
                 ("unknown_currency", {"currency": "XYZ"}),
                 ("negative_amount", {"total_amount": "-10.00", "refunded_amount": "0"}),
                 ("refund_exceeds_total", {"total_amount": "10.00", "refunded_amount": "99.00"}),
-                ("future_timestamp", {"ordered_at": future}),
+                ("future_timestamp", {"ordered_at": FUTURE}),
                 ("unknown_contact", {"contact_id": "C-NOT-A-CONTACT"}),
             ],
             {"ordered_at": "2000-01-01T00:00:00", "status": "cancelled"},
@@ -491,7 +529,22 @@ def generate_chunk(
             bad.note("order_lines", "duplicate", len(copies["order_id"]))
         writers.write("order_lines", concat([lines, *line_extras]))
 
-    # --- events --------------------------------------------------------------
+
+def generate_events(
+    settings: Settings,
+    writers: Writers,
+    bad: BadRows,
+    rng: np.random.Generator,
+    chunk_index: int,
+    people: ChunkContacts,
+    first_event: int,
+    event_count: int,
+    product_prices: np.ndarray,
+    product_p: np.ndarray,
+) -> None:
+    contact_id, created, active_until, spend_weight = people.contact_id, people.created, people.active_until, people.spend_weight
+    n = len(created)
+    start, end = settings.start_ts, settings.end_ts
     anonymous = round(event_count * 0.08)
     known = event_count - anonymous
     engagement = 0.4 + spend_weight * 1.5 + rng.gamma(1.0, 0.5, n)
@@ -505,7 +558,8 @@ def generate_chunk(
     occurred = np.concatenate([occurred_known, occurred_anon])
     total_events = len(occurred)
     event_type = rng.choice(len(EVENT_TYPES), total_events, p=EVENT_P)
-    event_type[known:] = rng.choice([5, 6, 7], anonymous, p=[0.7, 0.22, 0.08])
+    # anonymous visitors only browse: page views, product views, adds to cart
+    event_type[known:] = rng.choice(ANONYMOUS_EVENT_INDEX, anonymous, p=[0.7, 0.22, 0.08])
     names = EVENT_TYPES[event_type]
     is_web = np.isin(names, list(WEB_EVENTS))
     is_email = ~is_web
@@ -550,7 +604,7 @@ def generate_chunk(
                 ("unparseable_timestamp", {"occurred_at": "2024-13-45T00:00:00"}),
                 ("unknown_enumerated_value", {"event_type": "sms_sent"}),
                 ("unparseable_boolean", {"event_type": "email_open", "is_machine_open": "perhaps"}),
-                ("future_timestamp", {"occurred_at": future}),
+                ("future_timestamp", {"occurred_at": FUTURE}),
                 ("unknown_contact", {"contact_id": "C-NOT-A-CONTACT"}),
             ],
             {"occurred_at": "2000-01-01T00:00:00"},
@@ -558,7 +612,12 @@ def generate_chunk(
         )
         writers.write("events", concat([events, bad_events]) if bad_events else events)
 
-    # --- tags -----------------------------------------------------------------
+
+def generate_tags(settings: Settings, writers: Writers, bad: BadRows, rng: np.random.Generator, people: ChunkContacts) -> None:
+    contact_id, created = people.contact_id, people.created
+    n = len(created)
+    end = settings.end_ts
+    span = end - settings.start_ts
     tag_count = rng.poisson(0.6, n).clip(0, len(TAGS))
     tag_owner = np.repeat(np.arange(n), tag_count)
     # distinct tags per contact: the first k of a random ordering of all tags

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.raw_contract import Entity, load_contract
-from orchestration.raw_encodings import COPIED, utf8_copy
-from orchestration.warehouse_lock import WarehouseLockedError, wait_until_free
+from orchestration.lib.raw_contract import Entity, load_contract
+from orchestration.lib.raw_encodings import COPIED, utf8_copy
+from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
 class RawDataError(Exception):
@@ -37,7 +37,7 @@ class RawDataError(Exception):
 class RawFile:
     path: Path
     file_format: str
-    # What DuckDB reads: the file itself, or its UTF-8 copy (orchestration/raw_encodings.py).
+    # What DuckDB reads: the file itself, or its UTF-8 copy (orchestration/lib/raw_encodings.py).
     read_from: Path | None = None
 
     @property

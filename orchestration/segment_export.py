@@ -44,7 +44,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from orchestration import warehouse
+from orchestration.lib import warehouse
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Where columns come from, in the order a bare column name is looked up:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import warehouse
+from orchestration.lib import warehouse
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse_lock import WarehouseLockedError, wait_until_free
+from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
 def summarise(database: Path) -> str:

@@ -69,7 +69,7 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]
 def backfill(environment: Workspace) -> Backfill:
     """What a backfill of days does: one run of the refresh job per
     partition (BackfillPolicy.multi_run(1)), in order, on one warehouse."""
-    from orchestration.definitions import defs
+    from orchestration.code_location.definitions import defs
 
     job = defs.resolve_job_def("refresh_segments")
     results = {}
@@ -81,11 +81,11 @@ def backfill(environment: Workspace) -> Backfill:
 
 def test_definitions_validate(environment: Workspace) -> None:
     process = subprocess.run(
-        [str(BIN_DIR / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
+        [str(BIN_DIR / "dagster"), "definitions", "validate", "-m", "orchestration.code_location.definitions"],
         cwd=PROJECT_DIR, env=os.environ.copy(), capture_output=True, text=True, check=False,
     )
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
-    assert "Validation successful for code location orchestration.definitions" in process.stderr + process.stdout
+    assert "Validation successful for code location orchestration.code_location.definitions" in process.stderr + process.stdout
 
 
 def test_whole_asset_graph_materialises_with_checks_and_readable_metadata(backfill: Backfill) -> None:
@@ -152,7 +152,7 @@ def test_backfill_of_partitions_equals_single_date_builds(
 
 
 def _gx_only(defs: dg.Definitions, database: Path, marts: list[str]) -> dg.ExecuteInProcessResult:
-    from orchestration.quality.checks import CHECK_NAME, great_expectations_suites
+    from orchestration.code_location.checks import CHECK_NAME, great_expectations_suites
 
     keys = [dg.AssetCheckKey(dg.AssetKey([mart]), CHECK_NAME) for mart in marts]
     job_defs = dg.Definitions(
@@ -199,7 +199,7 @@ def test_great_expectations_check_fails_on_a_corrupted_mart_and_passes_on_a_clea
         os.environ["DUCKDB_PATH"] = original
 
     validate = subprocess.run(
-        [sys.executable, "-m", "orchestration.quality.validate", "--duckdb-path", str(corrupted), "--mart", "rfm_scores"],
+        [sys.executable, "-m", "orchestration.validate", "--duckdb-path", str(corrupted), "--mart", "rfm_scores"],
         cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
     )
     assert validate.returncode == 1, validate.stdout + validate.stderr
@@ -208,8 +208,8 @@ def test_great_expectations_check_fails_on_a_corrupted_mart_and_passes_on_a_clea
 
 
 def test_a_locked_warehouse_fails_with_a_clear_message_and_retries(environment: Workspace, tmp_path: Path) -> None:
-    from orchestration.raw_assets import raw_load
-    from orchestration.warehouse import WarehouseResource
+    from orchestration.code_location.assets.raw import raw_load
+    from orchestration.lib.warehouse import WarehouseResource
 
     database = tmp_path / "locked.duckdb"
     holder = subprocess.Popen(
@@ -250,7 +250,7 @@ def _free_port() -> int:
 def test_webserver_starts_on_loopback_and_lists_the_assets(environment: Workspace) -> None:
     port = _free_port()
     server = subprocess.Popen(
-        [str(BIN_DIR / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-m", "orchestration.definitions"],
+        [str(BIN_DIR / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-m", "orchestration.code_location.definitions"],
         cwd=PROJECT_DIR, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     query = json.dumps({"query": "{ assetNodes { assetKey { path } groupName } }"}).encode()

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from orchestration.quality.suites import Declared, SuiteSettings, build_suites
+from orchestration.lib.quality.suites import Declared, SuiteSettings, build_suites
 from tests_py.conftest import PROJECT_DIR
 
 LAYERS = ["staging", "intermediate", "marts", "segments", "segment_insights"]

@@ -118,7 +118,7 @@ def test_views_mode_makes_views_and_each_mode_replaces_the_other(tmp_path: Path)
 
 
 def test_raw_load_mode_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from orchestration.raw_assets import dbt_raw_source_mode, raw_load_mode
+    from orchestration.code_location.assets.raw import dbt_raw_source_mode, raw_load_mode
 
     monkeypatch.setenv("CUSTOMER_SEGMENTS_RAW_LOAD", "views")
     assert (raw_load_mode(), dbt_raw_source_mode()) == ("views", "files")

@@ -13,14 +13,15 @@ import dagster as dg
 import pytest
 from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
-from orchestration.dbt.translator import group_for
-from orchestration.metadata import markdown_table
-from orchestration.partitions import as_of_date_for_partition, dbt_vars_for_partition, today_partition_key
-from orchestration.quality.runner import describe_observed
-from orchestration.quality.suites import opportunity_groups, persona_names
-from orchestration.schedules import schedule_time
-from orchestration.sensors import changed_files, raw_files_fingerprint, raw_files_sensor
-from orchestration.warehouse import WarehouseResource, is_lock_error, lock_message
+from orchestration.code_location.dbt_translator import group_for
+from orchestration.code_location.metadata import markdown_table
+from orchestration.code_location.partitions import as_of_date_for_partition, dbt_vars_for_partition, today_partition_key
+from orchestration.code_location.resources import WarehouseResource
+from orchestration.code_location.schedules import schedule_time
+from orchestration.code_location.sensors import changed_files, raw_files_fingerprint, raw_files_sensor
+from orchestration.lib.quality.runner import describe_observed
+from orchestration.lib.quality.suites import opportunity_groups, persona_names
+from orchestration.lib.warehouse import is_lock_error, lock_message
 
 
 def test_partition_key_becomes_the_as_of_date_var() -> None:
@@ -81,7 +82,7 @@ def test_opportunity_groups_cover_every_persona_and_level() -> None:
 
 
 def test_enumerations_are_read_from_the_seeds() -> None:
-    from orchestration import seeds
+    from orchestration.lib import seeds
 
     assert seeds.engagement_levels() == ["Non-engaged", "Lightly engaged", "Moderately engaged", "Most engaged"]
     assert seeds.opportunity_intents() == ["Emerging", "Strong", "Very high"]
@@ -91,7 +92,7 @@ def test_enumerations_are_read_from_the_seeds() -> None:
 
 
 def test_schedule_is_built_from_the_partitioned_job_and_refreshes_the_scheduled_day() -> None:
-    from orchestration.definitions import defs
+    from orchestration.code_location.definitions import defs
 
     schedule = defs.get_schedule_def("daily_refresh_schedule")
     assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"

@@ -7,7 +7,7 @@ import csv
 import re
 from pathlib import Path
 
-from orchestration.raw_contract import load_contract
+from orchestration.lib.raw_contract import load_contract
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

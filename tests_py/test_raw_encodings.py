@@ -1,4 +1,4 @@
-"""The UTF-8 copies of Latin-1 and Windows-1252 files (orchestration/raw_encodings.py)."""
+"""The UTF-8 copies of Latin-1 and Windows-1252 files (orchestration/lib/raw_encodings.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.raw_encodings import CHUNK_BYTES, decode, utf8_copy
+from orchestration.lib.raw_encodings import CHUNK_BYTES, decode, utf8_copy
 
 UNDEFINED_IN_WINDOWS_1252 = [0x81, 0x8D, 0x8F, 0x90, 0x9D]
 

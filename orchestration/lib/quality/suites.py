@@ -15,7 +15,7 @@ pandas DataFrame and the expectations evaluated on it. The row frame reads
 the declared columns of the mart (for history tables, the rows of the as-of
 date); each check is an aggregate query computed in SQL, whose columns must
 be zero (counts of violations) or equal in pairs. Value sets come from the
-project's seeds (orchestration/seeds.py), never from the data checked.
+project's seeds (orchestration/lib/seeds.py), never from the data checked.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from pathlib import Path
 import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
 
-from orchestration import seeds
+from orchestration.lib import seeds
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[3]
 
 LIFECYCLE_STAGES = ["Active", "Lapsing", "Inactive"]
 ENGAGEMENT_STATUSES = ["Engaged", "Non-engaged"]

@@ -5,7 +5,7 @@ CUSTOMER_SEGMENTS_TIMEZONE (default UTC, the partitions' zone: Dagster takes
 a partitioned schedule's zone from its partitions). The schedule starts
 stopped in a new deployment unless CUSTOMER_SEGMENTS_SCHEDULE_RUNNING=true.
 Each tick requests the newest partition: the partitions end one day late
-(end_offset=1, orchestration/partitions.py), so that is the scheduled day.
+(end_offset=1, orchestration/code_location/partitions.py), so that is the scheduled day.
 """
 
 import os
@@ -13,7 +13,7 @@ import re
 
 import dagster as dg
 
-from orchestration.jobs import refresh_segments_job
+from orchestration.code_location.jobs import refresh_segments_job
 
 DEFAULT_TIME = "06:00"
 

@@ -8,15 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.quality.runner import as_of_date_in, data_docs_index, gx_project_dir, run_suites
-from orchestration.quality.suites import SuiteSettings
-from orchestration.warehouse import configure_environment, duckdb_path
-from orchestration.warehouse_lock import WarehouseLockedError, wait_until_free
+from orchestration.lib.quality.runner import as_of_date_in, data_docs_index, gx_project_dir, run_suites
+from orchestration.lib.quality.suites import SuiteSettings
+from orchestration.lib.warehouse import configure_environment, duckdb_path
+from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
 def main(argv: list[str] | None = None) -> int:
     configure_environment()
-    parser = argparse.ArgumentParser(prog="python -m orchestration.quality.validate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m orchestration.validate", description=__doc__)
     parser.add_argument("--duckdb-path", type=Path, default=None, help="warehouse to validate (default: $DUCKDB_PATH)")
     parser.add_argument(
         "--as-of-date", default=None, help="as-of date the marts were built for (default: the one in dim_contacts)"

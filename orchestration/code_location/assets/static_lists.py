@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.dbt.translator import STATIC_LISTS_SOURCE
+from orchestration.code_location.dbt_translator import STATIC_LISTS_SOURCE
 
 STATIC_LIST_TABLES = {
     "static_lists": "One row per static list (frozen segment members or uploaded contact ids).",

@@ -5,7 +5,7 @@ One source of truth for both Dagster and dbt: the environment variables
 dagster-dbt passes the environment to dbt). DuckDB lets one process write a
 database file at a time; a second writer fails with "Could not set lock on
 file". Runs detect that case, fail with a message saying who holds the file,
-and retry (see `WarehouseResource`).
+and retry (see orchestration/code_location/resources.py).
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-import dagster as dg
 import duckdb
-from pydantic import Field
 
-from orchestration.warehouse_lock import (  # noqa: F401 (re-exported: one import for callers)
+from orchestration.lib.warehouse_lock import (  # noqa: F401 (re-exported: one import for callers)
     LOCK_TIMEOUT_VARIABLE,
     WarehouseLockedError,
     holder_text,
@@ -26,14 +24,9 @@ from orchestration.warehouse_lock import (  # noqa: F401 (re-exported: one impor
     wait_until_free,
 )
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_DUCKDB_PATH = "warehouse/customer_segments.duckdb"
 DEFAULT_RAW_DATA_DIR = "data/raw"
-
-# The pool every op that opens the DuckDB file belongs to. dagster_home/dagster.yaml
-# limits it to one run at a time ("granularity: run").
-WAREHOUSE_POOL = "duckdb_warehouse"
-
 
 
 def configure_environment() -> None:
@@ -81,42 +74,3 @@ def check_writable(database: Path) -> None:
         if is_lock_error(str(error)):
             raise WarehouseLockedError(lock_message(database, str(error))) from error
         raise
-
-
-class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse (DUCKDB_PATH) and the raw files (RAW_DATA_DIR), and
-    what a run does when another process holds the file."""
-
-    lock_retries: int = Field(default=3, description="How many times a run retries a step that found the DuckDB file locked.")
-    lock_retry_seconds: float = Field(default=60.0, description="Seconds to wait before each retry.")
-
-    @property
-    def database(self) -> Path:
-        return duckdb_path()
-
-    @property
-    def raw_data_dir(self) -> Path:
-        return raw_data_dir()
-
-    def _retry(self, context: dg.OpExecutionContext, message: str) -> dg.RetryRequested:
-        """The exception a step raises when it found the file locked: logged with
-        the holder, then retried after `lock_retry_seconds`."""
-        attempt = context.retry_number + 1
-        context.log.error(f"{message} (attempt {attempt} of {self.lock_retries + 1})")
-        return dg.RetryRequested(max_retries=self.lock_retries, seconds_to_wait=self.lock_retry_seconds)
-
-    def ensure_writable(self, context: dg.OpExecutionContext) -> None:
-        """Before writing: retry later when another process holds the file."""
-        try:
-            check_writable(self.database)
-        except WarehouseLockedError as error:
-            raise self._retry(context, str(error)) from error
-
-    def raise_if_locked(self, context: dg.OpExecutionContext, error_text: str) -> None:
-        """After a failure (DuckDB's or dbt's error text): retry later when the
-        cause was the lock; return otherwise, for the caller to fail."""
-        if is_lock_error(error_text):
-            raise self._retry(context, lock_message(self.database, error_text))
-
-    def connect_read_only(self) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(self.database), read_only=True)

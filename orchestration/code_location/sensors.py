@@ -15,9 +15,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.jobs import refresh_segments_job
-from orchestration.partitions import partition_timezone, today_partition_key
-from orchestration.warehouse import raw_data_dir
+from orchestration.code_location.jobs import refresh_segments_job
+from orchestration.code_location.partitions import partition_timezone, today_partition_key
+from orchestration.lib.warehouse import raw_data_dir
 
 RAW_SUFFIXES = (".csv", ".parquet")
 

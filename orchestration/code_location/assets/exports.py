@@ -7,7 +7,8 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from orchestration.partitions import as_of_date_for_partition, daily_partitions
+from orchestration.code_location.partitions import as_of_date_for_partition, daily_partitions
+from orchestration.code_location.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.segment_export import (
     CONSENTS,
     DEFAULT_COLUMNS,
@@ -16,7 +17,6 @@ from orchestration.segment_export import (
     default_export_dir,
     export_segments,
 )
-from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 EXPORTS_GROUP = "exports"
 

@@ -17,11 +17,11 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from orchestration.dbt.translator import RAW_GROUP, raw_asset_key
+from orchestration.code_location.dbt_translator import RAW_GROUP, raw_asset_key
+from orchestration.code_location.partitions import daily_partitions
+from orchestration.code_location.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib.raw_contract import load_contract
 from orchestration.loader import MALFORMED_LINES, RawDataError, find_file, load_duckdb
-from orchestration.partitions import daily_partitions
-from orchestration.raw_contract import load_contract
-from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 RAW_LOAD_MODES = ("tables", "views")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 SOURCES_GLOB = "models/staging/*/_*__sources.yml"
 
 

@@ -7,12 +7,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.dbt.project import dbt_project
-from orchestration.dbt.translator import CustomerSegmentsTranslator
-from orchestration.metadata import mart_metadata
-from orchestration.partitions import as_of_date_for_partition, daily_partitions, dbt_vars_for_partition
-from orchestration.raw_assets import dbt_raw_source_mode
-from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
+from orchestration.code_location.assets.raw import dbt_raw_source_mode
+from orchestration.code_location.dbt_project import dbt_project
+from orchestration.code_location.dbt_translator import CustomerSegmentsTranslator
+from orchestration.code_location.metadata import mart_metadata
+from orchestration.code_location.partitions import as_of_date_for_partition, daily_partitions, dbt_vars_for_partition
+from orchestration.code_location.resources import WAREHOUSE_POOL, WarehouseResource
 
 translator = CustomerSegmentsTranslator()
 

@@ -5,10 +5,10 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from orchestration.partitions import as_of_date_for_partition
-from orchestration.quality.runner import as_of_date_in, data_docs_index, gx_project_dir, markdown_report, run_suites
-from orchestration.quality.suites import SuiteSettings, build_suites
-from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
+from orchestration.code_location.partitions import as_of_date_for_partition
+from orchestration.code_location.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib.quality.runner import as_of_date_in, data_docs_index, gx_project_dir, markdown_report, run_suites
+from orchestration.lib.quality.suites import SuiteSettings, build_suites
 
 CHECK_NAME = "great_expectations"
 GX_MARTS = [suite.mart for suite in build_suites(SuiteSettings(as_of_date="2000-01-01"))]
@@ -24,7 +24,7 @@ def _partition_key(context: dg.AssetCheckExecutionContext) -> str | None:
             CHECK_NAME,
             asset=dg.AssetKey([mart]),
             blocking=True,
-            description=f"Great Expectations suite marts.{mart} (orchestration/quality/suites.py).",
+            description=f"Great Expectations suite marts.{mart} (orchestration/lib/quality/suites.py).",
         )
         for mart in GX_MARTS
     ],

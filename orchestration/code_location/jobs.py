@@ -1,7 +1,7 @@
 """The job the schedule, the sensor and backfills run: load the raw files,
 build every dbt asset for the partition's as-of date, run the dbt tests and
 the Great Expectations checks. It is daily-partitioned because its assets are
-(orchestration/partitions.py)."""
+(orchestration/code_location/partitions.py)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.quality.suites import Suite, SuiteSettings, build_suites
+from orchestration.lib.quality.suites import Suite, SuiteSettings, build_suites
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 

@@ -1,0 +1,66 @@
+"""The Dagster resources: the DuckDB warehouse with its lock retries, and dbt."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+from pydantic import Field
+
+from orchestration.code_location.dbt_project import dbt_project
+from orchestration.lib.warehouse import check_writable, duckdb_path, lock_message, raw_data_dir
+from orchestration.lib.warehouse_lock import WarehouseLockedError, is_lock_error
+
+# The pool every op that opens the DuckDB file belongs to. dagster_home/dagster.yaml
+# limits it to one run at a time ("granularity: run").
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse (DUCKDB_PATH) and the raw files (RAW_DATA_DIR), and
+    what a run does when another process holds the file."""
+
+    lock_retries: int = Field(default=3, description="How many times a run retries a step that found the DuckDB file locked.")
+    lock_retry_seconds: float = Field(default=60.0, description="Seconds to wait before each retry.")
+
+    @property
+    def database(self) -> Path:
+        return duckdb_path()
+
+    @property
+    def raw_data_dir(self) -> Path:
+        return raw_data_dir()
+
+    def _retry(self, context: dg.OpExecutionContext, message: str) -> dg.RetryRequested:
+        """The exception a step raises when it found the file locked: logged with
+        the holder, then retried after `lock_retry_seconds`."""
+        attempt = context.retry_number + 1
+        context.log.error(f"{message} (attempt {attempt} of {self.lock_retries + 1})")
+        return dg.RetryRequested(max_retries=self.lock_retries, seconds_to_wait=self.lock_retry_seconds)
+
+    def ensure_writable(self, context: dg.OpExecutionContext) -> None:
+        """Before writing: retry later when another process holds the file."""
+        try:
+            check_writable(self.database)
+        except WarehouseLockedError as error:
+            raise self._retry(context, str(error)) from error
+
+    def raise_if_locked(self, context: dg.OpExecutionContext, error_text: str) -> None:
+        """After a failure (DuckDB's or dbt's error text): retry later when the
+        cause was the lock; return otherwise, for the caller to fail."""
+        if is_lock_error(error_text):
+            raise self._retry(context, lock_message(self.database, error_text))
+
+    def connect_read_only(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.database), read_only=True)
+
+
+def resources() -> dict[str, object]:
+    return {
+        # The dbt of this interpreter's environment (.venv), whatever PATH holds.
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "warehouse": WarehouseResource(),
+    }
