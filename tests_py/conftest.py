@@ -255,3 +255,18 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """The controller (not an xdist worker) removes the run's parse cache."""
     if not hasattr(session.config, "workerinput"):
         shutil.rmtree(PARSE_CACHE, ignore_errors=True)
+
+
+# The modules that take longest (`make test` prints the slowest tests), run
+# first: pytest-xdist hands whole modules to the workers in collection order,
+# and a long module started last would leave one worker running alone.
+SLOWEST_MODULES_FIRST = [
+    "test_dagster", "test_rfm", "test_segments_build", "test_as_of", "test_incremental_events", "test_front_door",
+    "test_segment_language", "test_inputs_and_config", "test_independent_computation", "test_enumerations",
+    "test_segment_insights_config", "test_raw_fuzz", "test_build_quarantine",
+]  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(SLOWEST_MODULES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))

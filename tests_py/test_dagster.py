@@ -133,7 +133,8 @@ def test_whole_asset_graph_materialises_with_checks_and_readable_metadata(backfi
 def test_backfill_of_partitions_equals_single_date_builds(
     backfill: Backfill, make_workspace: pytest.FixtureRequest
 ) -> None:
-    assert all(result.success for result in backfill.results.values())
+    for partition, result in backfill.results.items():
+        assert result.success, (partition, [event.message for event in result.all_events if event.is_failure][:3])
     for table in HISTORY:
         held = backfill.workspace.query(f"select distinct cast(as_of_date as varchar) as d from marts.{table} order by d").d
         assert list(held) == PARTITIONS
@@ -209,7 +210,7 @@ def test_great_expectations_check_fails_on_a_corrupted_mart_and_passes_on_a_clea
 
 def test_a_locked_warehouse_fails_with_a_clear_message_and_retries(environment: Workspace, tmp_path: Path) -> None:
     from orchestration.code_location.assets.raw import raw_load
-    from orchestration.lib.warehouse import WarehouseResource
+    from orchestration.code_location.resources import WarehouseResource
 
     database = tmp_path / "locked.duckdb"
     holder = subprocess.Popen(
