@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -10,7 +9,6 @@ import duckdb
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
-from orchestration.code_location.dbt_project import dbt_project
 from orchestration.lib.warehouse import check_writable, duckdb_path, lock_message, raw_data_dir
 from orchestration.lib.warehouse_lock import WarehouseLockedError, is_lock_error
 
@@ -59,8 +57,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 def resources() -> dict[str, object]:
+    from orchestration.code_location.dbt_project import DBT_EXECUTABLE, dbt_project
+
     return {
         # The dbt of this interpreter's environment (.venv), whatever PATH holds.
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         "warehouse": WarehouseResource(),
     }
