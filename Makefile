@@ -15,7 +15,7 @@ RAW_DATA_DIR ?= data/raw
 DUCKDB_PATH ?= warehouse/customer_segments.duckdb
 AS_OF_DATE ?=
 DAGSTER_PORT ?= 3000
-# pytest workers (pytest-xdist); tests_py/conftest.py keeps a module on one worker when its fixtures build.
+# pytest workers (pytest-xdist); a module's tests stay on one worker, so module fixtures build once.
 PYTEST_WORKERS ?= 2
 export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT PYTEST_WORKERS SAMPLE_ARGS
 
@@ -106,7 +106,7 @@ lint-python: install
 
 test-python: install ## pytest: generator, loader, and end-to-end builds on generated data
 	@[[ "$${PYTEST_WORKERS}" =~ ^([0-9]+|auto)$$ ]] || { echo "PYTEST_WORKERS must be a number or auto" >&2; exit 2; }; \
-	$(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadgroup --durations=25
+	$(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile --durations=25
 
 test-build: install ## dbt build on a small generated dataset in a temporary directory, then its GX suites
 	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \

@@ -258,24 +258,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 # The modules that take longest (`make test` prints the slowest tests), run
-# first, so that no worker is left running a long one alone at the end.
+# first: pytest-xdist (--dist loadfile) hands whole modules to the workers in
+# collection order, and a long module started last would run alone.
 SLOWEST_MODULES_FIRST = [
     "test_dagster", "test_rfm", "test_segments_build", "test_as_of", "test_incremental_events", "test_front_door",
     "test_segment_language", "test_inputs_and_config", "test_independent_computation", "test_enumerations",
     "test_segment_insights_config", "test_raw_fuzz", "test_build_quarantine",
 ]  # fmt: skip
-# Modules whose module-scoped fixtures build something: each stays on one
-# pytest-xdist worker (`--dist loadgroup`), so the fixture is built once. The
-# other modules' tests spread over the workers one by one.
-ONE_WORKER_MODULES = {
-    "test_dagster", "test_front_door", "test_generator", "test_layers", "test_raw_fuzz", "test_segment_insights_config",
-    "test_segments_build",
-}  # fmt: skip
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     rank = {name: position for position, name in enumerate(SLOWEST_MODULES_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
-    for item in items:
-        if item.path.stem in ONE_WORKER_MODULES:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
