@@ -54,14 +54,14 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-_MANIFESTS: dict[Path, Any] = {}
+_MANIFESTS: dict[tuple[Path, str], Any] = {}
 
 
 def parsed_manifest(project: Path, database_name: str) -> Any:
     """dbt's manifest of `project`, parsed once per test process, for in-process commands that need no
     parse of their own. The warehouse file's name is the database dbt writes into relation names, so it
     must be the one the commands use."""
-    if project not in _MANIFESTS:
+    if (project, database_name) not in _MANIFESTS:
         from dbt.cli.main import dbtRunner
 
         root = Path(tempfile.mkdtemp(prefix="customer_segments_manifest_"))
@@ -73,9 +73,9 @@ def parsed_manifest(project: Path, database_name: str) -> Any:
             result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project), "--target-path",
                                          str(root / "target"), "--log-path", str(root / "logs")])
         assert result.success, f"dbt parse failed: {result.exception}"
-        _MANIFESTS[project] = result.result
+        _MANIFESTS[project, database_name] = result.result
         shutil.rmtree(root, ignore_errors=True)
-    return _MANIFESTS[project]
+    return _MANIFESTS[project, database_name]
 
 
 def vars_argument(values: dict[str, object]) -> list[str]:

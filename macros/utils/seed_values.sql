@@ -16,38 +16,30 @@
     {%- if not seeds -%}
         {{ exceptions.raise_compiler_error("seed '" ~ seed_name ~ "' is missing from seeds/; the project's enumerations are read from it") }}
     {%- endif -%}
-    {{ return(adapter.dispatch('seed_values', 'customer_segments')(seeds[0], column, where)) }}
-{%- endmacro %}
-
-{#- DuckDB reads the seed file itself, so the on-run-start checks work before
-    the seeds are loaded. -#}
-{% macro duckdb__seed_values(seed, column, where) -%}
-    {%- set path = project_dir() ~ '/' ~ seed.original_file_path -%}
-    {%- set query -%}
-        select {{ adapter.quote(column) }}
-        from read_csv({{ sql_string_literal(path) }}, header = true, auto_detect = true)
-        {%- if where %}
-        where {{ where }}
-        {%- endif %}
-    {%- endset -%}
-    {{ return(run_query(query).columns[0].values() | map('string') | list) }}
-{%- endmacro %}
-
-{#- Elsewhere the loaded seed table, once `dbt seed` (or the build) has
-    loaded it. -#}
-{% macro default__seed_values(seed, column, where) -%}
-    {%- set relation = adapter.get_relation(database=seed.database, schema=seed.schema, identifier=seed.alias) -%}
-    {%- if relation is none -%}
+    {%- set source = adapter.dispatch('seed_values_source', 'customer_segments')(seeds[0]) -%}
+    {%- if source is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set query -%}
         select {{ adapter.quote(column) }}
-        from {{ relation }}
+        from {{ source }}
         {%- if where %}
         where {{ where }}
         {%- endif %}
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | map('string') | list) }}
+{%- endmacro %}
+
+{#- Where seed_values reads a seed. DuckDB reads the seed file itself, so
+    the on-run-start checks work before the seeds are loaded. -#}
+{% macro duckdb__seed_values_source(seed) -%}
+    {{ return('read_csv(' ~ sql_string_literal(project_dir() ~ '/' ~ seed.original_file_path) ~ ', header = true, auto_detect = true)') }}
+{%- endmacro %}
+
+{#- Elsewhere the loaded seed table, once `dbt seed` (or the build) has
+    loaded it; none before. -#}
+{% macro default__seed_values_source(seed) -%}
+    {{ return(adapter.get_relation(database=seed.database, schema=seed.schema, identifier=seed.alias)) }}
 {%- endmacro %}
 
 {#- The project's root directory (dbt's --project-dir, or where dbt runs),
