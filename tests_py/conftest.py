@@ -4,6 +4,7 @@ target and log path under pytest's tmp_path, never the developer's."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -54,35 +55,70 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-_MANIFESTS: dict[tuple[Path, str], Any] = {}
+# The vars dbt writes into the manifest while parsing: the raw sources' schemas and the persona scheme (a
+# ref names its seed). Every other var is read when a node is compiled (models, hooks, and data tests,
+# whose arguments dbt renders again at run time), so one parse serves a command with any other values.
+# test_layers.py parses with other values of every var and fails if the manifest changes.
+PARSE_TIME_VARS = frozenset({"raw_schema", "static_lists_schema", "rfm_persona_scheme"})
+# Where in-process parses pretend the warehouse is: dbt's partial-parse check compares the rendered profile,
+# and relation names carry the warehouse file's name (the database), so only the name may vary.
+PARSE_ROOT = PARSE_CACHE / "parse"
+_MANIFESTS: dict[tuple[Path, str, str], Any] = {}
 
 
-def parsed_manifest(project: Path, database_name: str) -> Any:
-    """dbt's manifest of `project`, parsed once per test process, for in-process commands that need no
-    parse of their own. The warehouse file's name is the database dbt writes into relation names, so it
-    must be the one the commands use."""
-    if (project, database_name) not in _MANIFESTS:
+def parsed_manifest(project: Path, database_name: str, parse_vars: dict[str, object] | None = None) -> Any:
+    """dbt's parse of `project` in this process with `parse_vars`, once per test
+    process: the manifest, or the parse's error as dbt reports it. A copy of the project starts from the
+    project's own parse (dbt's partial parse re-reads only the files the copy changed)."""
+    rendered = vars_argument(parse_vars) if parse_vars else []
+    key = (project, database_name, " ".join(rendered))
+    if key not in _MANIFESTS:
         from dbt.cli.main import dbtRunner
 
-        root = Path(tempfile.mkdtemp(prefix="customer_segments_manifest_"))
+        digest = hashlib.sha256(f"{database_name}\0{rendered}".encode()).hexdigest()[:20]
+        cached = PARSE_CACHE / f"{digest}.msgpack"
+        if project != PROJECT_DIR and not cached.exists():
+            parsed_manifest(PROJECT_DIR, database_name, parse_vars)
+        root = Path(tempfile.mkdtemp(prefix="customer_segments_parse_"))
+        saved = root / "target" / "partial_parse.msgpack"
+        if cached.exists():
+            saved.parent.mkdir(parents=True)
+            shutil.copyfile(cached, saved)
+        PARSE_ROOT.mkdir(parents=True, exist_ok=True)
         values = {
-            "DUCKDB_PATH": str(root / database_name), "RAW_DATA_DIR": str(root), "DBT_PROFILES_DIR": str(project),
-            "DBT_PROJECT_DIR": str(project), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DUCKDB_PATH": str(PARSE_ROOT / database_name), "RAW_DATA_DIR": str(PARSE_ROOT),
+            "DBT_PROFILES_DIR": str(project), "DBT_PROJECT_DIR": str(project), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }  # fmt: skip
         with environment(values):
             result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project), "--target-path",
-                                         str(root / "target"), "--log-path", str(root / "logs")])
-        assert result.success, f"dbt parse failed: {result.exception}"
-        _MANIFESTS[project, database_name] = result.result
+                                         str(root / "target"), "--log-path", str(root / "logs"), *rendered])
+        if project == PROJECT_DIR and result.success and not cached.exists():
+            partial = cached.with_suffix(f".{os.getpid()}")
+            shutil.copyfile(saved, partial)
+            os.replace(partial, cached)
+        _MANIFESTS[key] = result.result if result.success else ParseFailure(str(result.exception))
         shutil.rmtree(root, ignore_errors=True)
-    return _MANIFESTS[project, database_name]
+    return _MANIFESTS[key]
+
+
+@dataclass
+class ParseFailure:
+    message: str
+
+
+def close_warehouse() -> None:
+    """dbt-duckdb keeps the last warehouse open in the process after a command; close it so that the
+    test (or the next command) can open the file."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
 
 
 def vars_argument(values: dict[str, object]) -> list[str]:
-    rendered = ", ".join(
-        f"{key}: {value!r}" if isinstance(value, str) else f"{key}: {str(value).lower()}" for key, value in values.items()
-    )
-    return ["--vars", "{" + rendered + "}"]
+    return ["--vars", json.dumps(values, sort_keys=True)]
 
 
 def add_segment_models(root: Path, names: list[str]) -> None:
@@ -135,33 +171,9 @@ class Workspace:
         }
 
     def dbt(self, *args: str, vars: dict[str, object] | None = None, select: str | None = None) -> DbtResult:
-        command = [str(BIN_DIR / "dbt"), *args, "--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs")]
-        if vars:
-            command += vars_argument(vars)
-        if select:
-            command += ["--select", select]
-        # dbt runs in `root` with the warehouse path relative to it: the profile then reads the same for every
-        # test, and dbt can reuse a parse of the same project and vars (it re-parses the files that changed).
-        env = {**self.env(), "DUCKDB_PATH": self.database.name}
-        command += ["--project-dir", str(self.project)]
-        parsed_with = command[command.index("--vars") + 1] if "--vars" in command else ""
-        key = hashlib.sha256(f"{self.project}\0{parsed_with}".encode()).hexdigest()
-        cached, saved = PARSE_CACHE / f"{key[:20]}.msgpack", self.root / "target" / "partial_parse.msgpack"
-        if cached.exists() and not saved.exists():
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(cached, saved)
-        process = subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True, check=False)
-        if saved.exists() and not cached.exists():
-            PARSE_CACHE.mkdir(exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}")
-            shutil.copyfile(saved, partial)
-            os.replace(partial, cached)
-        return DbtResult(process.returncode, process.stdout + process.stderr)
-
-    def dbt_in_process(self, *args: str, vars: dict[str, object] | None = None) -> DbtResult:
-        """A dbt command in this process on the project's manifest parsed once (about 1 s instead of a
-        process and a parse): for commands whose outcome does not depend on parsing with `vars`, such as
-        the configuration checks of the on-run-start hooks."""
+        """A dbt command in this process, on the project's manifest parsed once per test process and the
+        values of PARSE_TIME_VARS (a new dbt process and parse cost about 15 s). The command line a user
+        types is tested by `make run` (test_front_door.py) and `make test-build`."""
         from dbt.cli.main import dbtRunner
 
         messages: list[str] = []
@@ -171,19 +183,29 @@ class Workspace:
             if message:
                 messages.append(str(message))
 
-        runner = dbtRunner(manifest=parsed_manifest(self.project, self.database.name), callbacks=[collect])
+        # A command that sets a var read while parsing is parsed with all its vars, as dbt would.
+        parse_vars = vars if vars and PARSE_TIME_VARS & set(vars) else None
+        manifest = parsed_manifest(self.project, self.database.name, parse_vars)
+        if isinstance(manifest, ParseFailure):
+            return DbtResult(2, f"Encountered an error:\n{manifest.message}")
+        runner = dbtRunner(manifest=manifest, callbacks=[collect])
         command = [*args, "--project-dir", str(self.project), "--target-path", str(self.root / "target"),
-                   "--log-path", str(self.root / "logs"), *(vars_argument(vars) if vars else [])]
-        with environment(self.env()):
-            result = runner.invoke(command)
+                   "--log-path", str(self.root / "logs"), *(vars_argument(vars) if vars else []),
+                   *(["--select", select] if select else [])]  # fmt: skip
+        try:
+            with environment(self.env()):
+                result = runner.invoke(command)
+        finally:
+            close_warehouse()
         return DbtResult(0 if result.success else 1, "\n".join(messages) + f"\n{result.exception or ''}")
 
-    def build(self, *args: str, tests: bool = False, **kwargs: object) -> DbtResult:
+    def build(self, *args: str, tests: bool = False, unit_tests: bool = False, **kwargs: object) -> DbtResult:
         """dbt build of seeds and models. Data tests only with `tests`: they
-        run on the shared sample warehouse and in `make test-build`, and a
-        test that compares marts with a reference does not need them again
-        (half of a build's time). Unit tests never: they do not read the data."""
-        skipped = ["--exclude-resource-type", "unit_test"]
+        run on the shared sample warehouse, and a test that compares marts
+        with a reference does not need them again (half of a build's time).
+        Unit tests only with `unit_tests` (the shared sample's build): they
+        do not read the data, so once is enough."""
+        skipped = [] if unit_tests else ["--exclude-resource-type", "unit_test"]
         if not tests:
             skipped += ["--exclude-resource-type", "test"]
         result = self.dbt("build", *args, *skipped, **kwargs)  # type: ignore[arg-type]
@@ -219,8 +241,9 @@ SAMPLE_GENERATE = (
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Workspace:
     """The sample warehouse, built once for all pytest-xdist workers (the
-    first takes a file lock and builds, the others wait and reuse it). Tests
-    only read it (Workspace.query opens it read-only)."""
+    first takes a file lock and builds, the others wait and reuse it), with
+    every data and unit test. Tests only read it (Workspace.query opens it
+    read-only)."""
     from filelock import FileLock
 
     shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
@@ -230,7 +253,7 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -
         if not done.exists():
             workspace.root.mkdir(exist_ok=True)
             workspace.generate(*SAMPLE_GENERATE)
-            workspace.build(tests=True, vars={"as_of_date": SAMPLE_AS_OF})
+            workspace.build(tests=True, unit_tests=True, vars={"as_of_date": SAMPLE_AS_OF})
             done.touch()
     return workspace
 

@@ -6,6 +6,7 @@ agree exactly on generated data."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -354,3 +355,24 @@ def expected_engagement(raw: Path, as_of: dt.date, window: int = 30, engaged_win
     result["engagement_status"] = ["Engaged" if in_window.get(c, 0) > 0 else "Non-engaged" for c in existing]
     result.index.name = "contact_id"
     return result
+
+
+def assert_dim_contacts_match(query: Callable[[str], pd.DataFrame], raw: Path, as_of: dt.date, zone: str) -> None:
+    """The built dim_contacts (read through `query`) equals expected_dim_contacts of the raw files in `raw`."""
+    actual = (
+        query(
+            "select contact_id, valid_orders, net_revenue, first_valid_order_date, last_valid_order_date from marts.dim_contacts"
+        )
+        .set_index("contact_id")
+        .sort_index()
+    )
+    expected = expected_dim_contacts(raw, as_of, zone).sort_index()
+    assert list(actual.index) == list(expected.index), "the same contacts exist as of the date"
+    assert (actual.valid_orders.to_numpy() == expected.valid_orders.to_numpy()).all()
+    actual_revenue = [Decimal(str(value)).quantize(Decimal("0.01")) for value in actual.net_revenue]
+    assert actual_revenue == list(expected.net_revenue)
+    for column in ("first_valid_order_date", "last_valid_order_date"):
+        got = [None if pd.isna(value) else pd.Timestamp(value).date() for value in actual[column]]
+        want = [None if pd.isna(value) else value for value in expected[column]]
+        assert got == want, column
+    assert (expected.valid_orders > 0).sum() > 1000, "the comparison covers many customers"

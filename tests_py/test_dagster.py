@@ -68,13 +68,22 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]
 @pytest.fixture(scope="module")
 def backfill(environment: Workspace) -> Backfill:
     """What a backfill of days does: one run of the refresh job per
-    partition (BackfillPolicy.multi_run(1)), in order, on one warehouse."""
+    partition (BackfillPolicy.multi_run(1)), in order, on one warehouse. The
+    earlier day materialises the history tables and what they read, without
+    checks (a selection a user can launch); the last day the whole graph
+    with its checks."""
     from orchestration.code_location.definitions import defs
 
-    job = defs.resolve_job_def("refresh_segments")
+    history = dg.AssetSelection.assets(*(dg.AssetKey([table]) for table in HISTORY)).upstream()
+    earlier = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(
+        "history_days", selection=history.required_multi_asset_neighbors().without_checks(),
+        partitions_def=defs.resolve_job_def("refresh_segments").partitions_def,
+    )]))
     results = {}
     with dg.instance_for_test() as instance:
         for partition in PARTITIONS:
+            last = partition == PARTITIONS[-1]
+            job = defs.resolve_job_def("refresh_segments") if last else earlier.resolve_job_def("history_days")
             results[partition] = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False)
     return Backfill(environment, results, defs)
 

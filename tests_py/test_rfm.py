@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 from collections.abc import Callable
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 
-from conftest import BIN_DIR, PROJECT_DIR, SAMPLE_AS_OF, Workspace
-from reference import expected_rfm_scores, valid_orders
+from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace, copy_dbt_project
+from reference import assert_dim_contacts_match, expected_rfm_scores, valid_orders
 
 pytestmark = pytest.mark.build
 
+# Local days east of UTC (New York, west of it, is the as-of and incremental tests' zone).
+ZONE = "Asia/Tokyo"
 GENERATE = ("--contacts", "2500", "--orders", "20000", "--events", "20000", "--end-date", "2026-06-30", "--seed", "11")
 SCORE_COLUMNS = [
     "recency_days",
@@ -65,13 +66,15 @@ def test_rfm_scores_and_personas_match_the_pandas_reference(sample_warehouse: Wo
     assert_rfm_matches(sample_warehouse, dt.date.fromisoformat(SAMPLE_AS_OF), settings, "UTC")
 
 
-def test_rfm_thresholds_classic_lookback_match_the_pandas_reference(workspace: Workspace) -> None:
-    """Threshold scoring, the classic scheme, a lookback, New York days, and the data tests on this configuration."""
+def test_another_configuration_matches_the_pandas_reference(workspace: Workspace) -> None:
+    """Threshold scoring, the classic scheme, a lookback and local days in Tokyo: RFM and dim_contacts agree
+    with the references, and the data tests pass on this configuration."""
     settings = {"rfm_scoring_method": "thresholds", "rfm_persona_scheme": "classic", "rfm_lookback_days": 365}
     workspace.generate(*GENERATE, "--bad-row-rate", "0.003", "--format", "csv")
     as_of = dt.date(2026, 5, 15)
-    workspace.build(tests=True, vars={"as_of_date": as_of.isoformat(), "reporting_timezone": "America/New_York", **settings})
-    assert_rfm_matches(workspace, as_of, settings, "America/New_York")
+    workspace.build(tests=True, vars={"as_of_date": as_of.isoformat(), "reporting_timezone": ZONE, **settings})
+    assert_rfm_matches(workspace, as_of, settings, ZONE)
+    assert_dim_contacts_match(workspace.query, workspace.raw, as_of, ZONE)
 
 
 def assert_rfm_matches(workspace: Workspace, as_of: dt.date, settings: dict[str, object], zone: str) -> None:
@@ -201,7 +204,9 @@ def test_history_backfill_equals_single_date_builds_and_feeds_movement(
 
 def test_persona_rules_that_leave_combinations_uncovered_stop_the_build(workspace: Workspace) -> None:
     workspace.generate("--contacts", "200", "--orders", "600", "--events", "500", "--end-date", "2026-06-30")
-    result = workspace.dbt("build", vars={"as_of_date": "2026-06-30", "rfm_recency_bins": 4})
+    # the check and what it reads (a whole build stops at the same test; the rest is skipped)
+    result = workspace.dbt("build", "--indirect-selection", "cautious", select="+int_customers_rfm_personas",
+                           vars={"as_of_date": "2026-06-30", "rfm_recency_bins": 4})
     assert not result.ok
     assert "int_rfm_persona_rule_problems found 9 problem(s)" in result.output
     assert "rfm_personas_standard: score combination R=4, F+M=2 is covered by no persona" in result.output
@@ -210,40 +215,17 @@ def test_persona_rules_that_leave_combinations_uncovered_stop_the_build(workspac
 
 def test_threshold_seed_with_a_gap_stops_the_build_naming_the_dimension(tmp_path_factory: pytest.TempPathFactory) -> None:
     # a copy of the project whose thresholds seed has a gap in monetary
-    project = tmp_path_factory.mktemp("project")
-    files = subprocess.run(["git", "ls-files"], cwd=PROJECT_DIR, capture_output=True, text=True, check=True).stdout.split()
-    for name in files:
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(PROJECT_DIR / name, project / name)
+    project = copy_dbt_project(tmp_path_factory.mktemp("project"))
     seed = project / "seeds/rfm_score_thresholds.csv"
     seed.write_text(seed.read_text().replace("standard,monetary,3,150,400", "standard,monetary,3,160,400"))
-    workspace = Workspace(tmp_path_factory.mktemp("gap"))
+    workspace = Workspace(tmp_path_factory.mktemp("gap"), project=project)
     workspace.generate("--contacts", "200", "--orders", "600", "--events", "500", "--end-date", "2026-06-30")
-    result = subprocess.run(
-        [
-            str(BIN_DIR / "dbt"),
-            "build",
-            "--project-dir",
-            str(project),
-            "--select",
-            "+int_customers_rfm_scored",
-            "--indirect-selection",
-            "cautious",
-            "--vars",
-            "{as_of_date: '2026-06-30', rfm_scoring_method: thresholds}",
-            "--target-path",
-            str(workspace.root / "target"),
-            "--log-path",
-            str(workspace.root / "logs"),
-        ],
-        cwd=project,
-        env={key: value for key, value in workspace.env().items() if key != "DBT_PROJECT_DIR"},
-        capture_output=True,
-        text=True,
-        check=False,
+    result = workspace.dbt(
+        "build", "--indirect-selection", "cautious", select="+int_customers_rfm_scored",
+        vars={"as_of_date": "2026-06-30", "rfm_scoring_method": "thresholds"},
     )
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
+    output = result.output
+    assert not result.ok
     assert "ERROR=1 " in output, "the check is the only failure: " + output[-3000:]
     assert (
         "rfm_score_thresholds, scheme 'standard', dimension 'monetary': gap: no bucket holds values from 150.00 up to 160.00"

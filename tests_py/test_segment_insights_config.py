@@ -10,9 +10,6 @@ macros as in-process run-operations on a manifest parsed once."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,7 +64,7 @@ def assert_stops_before_any_model(output: str, message: str) -> None:
     ids=["six_compared", "unknown_compared"],
 )
 def test_a_bad_insights_var_stops_the_build(workspace: Workspace, variables: dict[str, object], message: str) -> None:
-    result = workspace.dbt_in_process("build", "--vars", json.dumps({"as_of_date": "2026-06-30", **variables}))
+    result = workspace.dbt("build", vars={"as_of_date": "2026-06-30", **variables})
     assert not result.ok
     assert_stops_before_any_model(result.output, message)
 
@@ -193,12 +190,8 @@ def test_a_bad_recommendation_key_or_exposure_stops_the_build(
 ) -> None:
     root = project_copy(tmp_path)
     change(root)
-    copy = Workspace(tmp_path)
+    copy = Workspace(tmp_path, project=root)
     copy.raw.symlink_to(workspace.raw)
-    env = {**copy.env(), "DBT_PROJECT_DIR": str(root), "DBT_PROFILES_DIR": str(root)}
-    process = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--vars", "{as_of_date: '2026-06-30'}"],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
-    )
-    assert process.returncode != 0
-    assert_stops_before_any_model(process.stdout + process.stderr, message)
+    result = copy.dbt("build", vars={"as_of_date": "2026-06-30"})
+    assert not result.ok
+    assert_stops_before_any_model(result.output, message)

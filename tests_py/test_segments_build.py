@@ -383,8 +383,7 @@ def test_a_build_before_a_list_existed_does_not_see_it(built: dict[str, Any], tm
         connection.execute(
             "update static_lists.static_lists set effective_date = date '2026-11-19' where list_key = 'sofa_frozen'"
         )
-    result = copy.dbt("build", "--indirect-selection", "cautious", vars={"as_of_date": "2026-11-18"}, select="+segments")
-    assert result.ok, result.output[-4000:]
+    copy.build(vars={"as_of_date": "2026-11-18"}, select="+segments")
     assert workspace.query("select count(*) as n from static_lists.static_lists")["n"][0] == 2
     keys = set(copy.query("select segment_key from marts.segments")["segment_key"])
     assert "sofa_frozen" not in keys and "fair_visitors" not in keys

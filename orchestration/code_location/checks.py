@@ -59,5 +59,5 @@ def great_expectations_suites(
             passed=result.success,
             severity=dg.AssetCheckSeverity.ERROR,
             metadata=metadata,
-            description=None if result.success else f"{len(failed)} expectation(s) failed",
+            description=None if result.success else result.error or f"{len(failed)} expectation(s) failed",
         )
