@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from orchestration.lib.quality.suites import Declared, SuiteSettings, build_suites
-from tests_py.conftest import PROJECT_DIR
+from tests_py.conftest import PARSE_TIME_VARS, PROJECT_DIR, ParseFailure, parsed_manifest
 
 LAYERS = ["staging", "intermediate", "marts", "segments", "segment_insights"]
 
@@ -120,3 +120,59 @@ def test_no_great_expectations_expectation_repeats_a_dbt_test(manifest: dict[str
     # planted: rfm_scores.persona has a dbt relationships test, so a GX value set on it repeats it
     planted = {"rfm_scores": Declared(sets={"persona": "personas"})}
     assert repeated_expectations(manifest, planted) == ["rfm_scores.persona: expect_column_values_to_be_in_set"]
+
+
+# A value other than the default for each var of dbt_project.yml (types follow the defaults). Every var
+# needs one here: a var this test has not tried may change the manifest unseen.
+OTHER_VALUES: dict[str, object] = {
+    "as_of_date": "2026-03-31", "reporting_timezone": "Asia/Tokyo", "reporting_currency": "USD",
+    "future_timestamp_tolerance_days": 3, "max_rejected_share": 0.25, "include_zero_value_orders": True,
+    "raw_source_mode": "tables", "raw_csv_delimiter": ";", "raw_csv_encoding": "windows-1252",
+    "raw_csv_encodings": {"orders": "latin-1"}, "rfm_scoring_method": "thresholds", "rfm_recency_bins": 4,
+    "rfm_frequency_bins": 4, "rfm_monetary_bins": 4, "rfm_lookback_days": 365, "movement_start_date": "2026-01-31",
+    "movement_end_date": "2026-02-28", "decision_window_days": 14, "include_machine_opens": True,
+    "engagement_level_method": "thresholds", "engagement_moderately_min_score": 6, "engagement_most_min_score": 20,
+    "engaged_window_days": 60, "engagement_changes_days": 14, "sunset_after_days": 90,
+    "segment_insights_window_days": 180, "segment_revenue_months": 12, "segment_breakdown_attributes": ["country"],
+    "age_band_edges": [20, 40, 60], "compare_segments": ["cart_abandoners"],
+}  # fmt: skip
+
+
+def _comparable(manifest: Any) -> dict[str, Any]:
+    """What a command reads from dbt's manifest: nodes, sources, exposures and unit tests. Left out: the time
+    each was parsed, and what the parser saw a model call on its way (the `ref` calls as made, which a var
+    may repeat, and the macros): dbt runs on the resolved dependencies, `depends_on.nodes`."""
+    ignored = {"created_at", "refs", "macros"}
+
+    def without_times(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: without_times(item) for key, item in value.items() if key not in ignored}
+        if isinstance(value, list):
+            return [without_times(item) for item in value]
+        return value
+
+    written = manifest.writable_manifest().to_dict(omit_none=True)
+    return without_times({key: written[key] for key in ("nodes", "sources", "exposures", "unit_tests")})
+
+
+def test_only_the_parse_time_vars_change_the_manifest() -> None:
+    """The tests run dbt commands on one parse of the project whatever their vars (conftest.Workspace.dbt),
+    except for PARSE_TIME_VARS. That is sound while no other var changes what dbt parses: a parse with another
+    value of every other var gives the same manifest."""
+    import yaml
+
+    declared = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    assert sorted(set(declared) - set(OTHER_VALUES) - PARSE_TIME_VARS) == [], "give these vars another value here"
+    other = {name: value for name, value in OTHER_VALUES.items() if name not in PARSE_TIME_VARS}
+    assert all(value != declared.get(name) for name, value in other.items())
+    default, changed = (parsed_manifest(PROJECT_DIR, "parse.duckdb", values) for values in (None, other))
+    assert not isinstance(changed, ParseFailure), changed
+    before, after = _comparable(default), _comparable(changed)
+    differing = [
+        f"{kind}: {name}" for kind, items in before.items() for name, item in items.items() if after[kind].get(name) != item
+    ]
+    assert differing == [], "a var outside PARSE_TIME_VARS changes the manifest"
+    # and a parse-time var does: the persona scheme names the seed int_rfm_persona_rules reads
+    scheme = parsed_manifest(PROJECT_DIR, "parse.duckdb", {"rfm_persona_scheme": "classic"})
+    rules = "model.customer_segments.int_rfm_persona_rules"
+    assert "seed.customer_segments.rfm_personas_classic" in scheme.nodes[rules].depends_on.nodes
