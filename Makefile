@@ -104,9 +104,10 @@ docs: install ## Generate the dbt docs site into target/ and say how to serve it
 	$(BIN)/python -m orchestration.dbt_gate docs generate "$${dbt_vars[@]}"
 	@echo "Open it with: $(BIN)/dbt docs serve"
 
-# pytest and sqlfluff side by side (each prints when it ends): the linter fills the cores pytest leaves idle.
+# pytest and sqlfluff side by side (each prints when it ends): the linter, in one process (each of its
+# processes parses the dbt project), fills the cores pytest leaves idle.
 test: install lint-python ## Everything CI runs: ruff, then pytest and sqlfluff
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-python lint-sql
+	@LINT_PROCESSES=1 $(MAKE) --no-print-directory -j2 --output-sync=target test-python lint-sql
 
 lint-python: install
 	$(BIN)/ruff check orchestration tests_py
@@ -118,7 +119,7 @@ test-python: install ## pytest: generator, loader, and end-to-end builds on gene
 
 lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (dbt templater)
 	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
-	DUCKDB_PATH=$$work/lint.duckdb $(BIN)/sqlfluff lint models tests --processes 2
+	DUCKDB_PATH=$$work/lint.duckdb $(BIN)/sqlfluff lint models tests --processes "$${LINT_PROCESSES:-2}"
 
 lint: lint-python lint-sql ## All linters
 

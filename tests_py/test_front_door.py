@@ -67,7 +67,20 @@ def quoted(values: list[str]) -> str:
     return ",".join(f'"{value}"' for value in values)
 
 
-def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def shop_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One warehouse path for the two `make run`s, emptied before each: the profile then reads the same, and the
+    second reuses the first's parse (dbt's partial_parse.msgpack in target/), as a user's second run does."""
+    return tmp_path_factory.mktemp("shop") / "shop.duckdb"
+
+
+def empty(database: Path) -> Path:
+    for path in database.parent.glob(database.name + "*"):
+        path.unlink()
+    return database
+
+
+def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_path: Path, shop_warehouse: Path) -> None:
     """CSV, the common case: the generator used to delete these files. Hostile
     lines are added: wrong field counts (also as the last line and far past
     DuckDB's sniffing sample), huge and over-precise amounts, implausible
@@ -94,7 +107,7 @@ def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_pat
     products.write_bytes(b"\xef\xbb\xbf" + products.read_bytes())  # a UTF-8 BOM keeps working
     (raw / "contact_tags.csv").write_text((raw / "contact_tags.csv").read_text().splitlines()[0] + "\n")  # header only
     before = fingerprint(raw)
-    database = tmp_path / "shop.duckdb"
+    database = empty(shop_warehouse)
 
     result = make_run(raw, database)
 
@@ -126,10 +139,10 @@ def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_pat
     assert query(database, "select count(*) as n from marts.dim_products").n.item() == counts.staged_rows["products"] > 0
 
 
-def test_make_run_builds_a_users_parquet_files_and_leaves_them_byte_for_byte(tmp_path: Path) -> None:
+def test_make_run_builds_a_users_parquet_files_and_leaves_them_byte_for_byte(tmp_path: Path, shop_warehouse: Path) -> None:
     raw = users_directory(tmp_path, "parquet")
     before = fingerprint(raw)
-    database = tmp_path / "shop.duckdb"
+    database = empty(shop_warehouse)
     result = make_run(raw, database)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     assert fingerprint(raw) == before

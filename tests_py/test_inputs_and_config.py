@@ -118,6 +118,6 @@ def test_bad_configuration_stops_the_build_and_names_the_var(
 ) -> None:
     workspace.write_csv("contacts", CONTACTS)
     workspace.write_csv("orders", ORDERS)
-    result = workspace.dbt("build", vars=build_vars)
+    result = workspace.dbt("build", "--fail-fast", vars=build_vars)  # the first error stops it, as any error stops a run
     assert not result.ok
     assert message in result.output
