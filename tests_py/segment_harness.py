@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from tests_py.conftest import PROJECT_DIR
+from tests_py.conftest import PROJECT_DIR, ParseFailure, parsed_manifest
 from tests_py.segment_reference import SegmentData
 
 BEGIN, END = "-- segment_sql begin\n", "\n-- segment_sql end"
@@ -143,14 +143,15 @@ class CompileError(Exception):
 
 @dataclass
 class SegmentCompiler:
-    """dbt parsed once; each compile is one run-operation on that manifest."""
+    """dbt parsed once per worker; each compile is one run-operation on that manifest."""
 
     root: Path
 
     def __post_init__(self) -> None:
         from dbt.cli.main import dbtRunner
 
-        self.database = self.root / "segments_compile.duckdb"
+        # The name every test warehouse has: the worker's parse of the project (conftest.parsed_manifest) serves.
+        self.database = self.root / "warehouse.duckdb"
         self.environment = {
             "DUCKDB_PATH": str(self.database),
             "RAW_DATA_DIR": str(self.root),
@@ -166,11 +167,10 @@ class SegmentCompiler:
             "--log-path",
             str(self.root / "logs"),
         ]
-        with self.environ():
-            parsed = dbtRunner().invoke(["parse", *self.common, "--quiet"])
-        if not parsed.success:
-            raise RuntimeError(f"dbt parse failed: {parsed.exception}")
-        self.manifest = parsed.result
+        parsed = parsed_manifest(PROJECT_DIR, self.database.name)
+        if isinstance(parsed, ParseFailure):
+            raise RuntimeError(f"dbt parse failed: {parsed.message}")
+        self.manifest = parsed
         self.messages: list[str] = []
         self.runner = dbtRunner(manifest=self.manifest, callbacks=[self._collect])
 
