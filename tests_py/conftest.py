@@ -287,9 +287,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 # first: pytest-xdist (--dist loadfile) hands whole modules to the workers in
 # collection order, and a long module started last would run alone.
 SLOWEST_MODULES_FIRST = [
-    "test_rfm", "test_dagster", "test_segment_language", "test_front_door", "test_segments_build", "test_as_of",
-    "test_inputs_and_config", "test_incremental_events", "test_enumerations", "test_raw_fuzz",
-    "test_segment_insights_config", "test_build_quarantine", "test_layers", "test_engagement",
+    "test_dagster", "test_rfm", "test_segments_build", "test_as_of", "test_incremental_events", "test_front_door",
+    "test_segment_language", "test_inputs_and_config", "test_independent_computation", "test_enumerations",
+    "test_segment_insights_config", "test_raw_fuzz", "test_build_quarantine",
 ]  # fmt: skip
 
 
