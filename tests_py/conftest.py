@@ -173,7 +173,7 @@ class Workspace:
     def dbt(self, *args: str, vars: dict[str, object] | None = None, select: str | None = None) -> DbtResult:
         """A dbt command in this process, on the project's manifest parsed once per test process and the
         values of PARSE_TIME_VARS (a new dbt process and parse cost about 15 s). The command line a user
-        types is tested by `make run` (test_front_door.py) and `make test-build`."""
+        types is tested by `make run` (test_front_door.py) and by Dagster's runs (test_dagster.py)."""
         from dbt.cli.main import dbtRunner
 
         messages: list[str] = []
