@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from tests_py.conftest import PROJECT_DIR, ParseFailure, parsed_manifest
+from tests_py.conftest import PROJECT_DIR, ParseFailure, environment, parsed_manifest
 from tests_py.segment_reference import SegmentData
 
 BEGIN, END = "-- segment_sql begin\n", "\n-- segment_sql end"
@@ -174,20 +172,6 @@ class SegmentCompiler:
         self.messages: list[str] = []
         self.runner = dbtRunner(manifest=self.manifest, callbacks=[self._collect])
 
-    @contextmanager
-    def environ(self) -> Iterator[None]:
-        """dbt reads the environment; other tests in this process must not see ours."""
-        saved = {name: os.environ.get(name) for name in self.environment}
-        os.environ.update(self.environment)
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-
     def _collect(self, event: Any) -> None:
         message = getattr(event.info, "msg", "")
         if message:
@@ -196,7 +180,7 @@ class SegmentCompiler:
     def compile(self, condition: Mapping[str, Any], as_of: dt.date, segments: Mapping[str, Any] | None = None) -> str:
         self.messages = []
         arguments = {"condition": condition, "segments": dict(segments or {}), "as_of_date": as_of.isoformat()}
-        with self.environ():
+        with environment(self.environment):
             result = self.runner.invoke(["run-operation", "segment_sql", "--args", json.dumps(arguments), *self.common])
         text = "\n".join(self.messages)
         if BEGIN in text:
@@ -213,7 +197,7 @@ class SegmentCompiler:
         command = ["run-operation", macro, "--args", json.dumps(arguments), *self.common]
         if variables:
             command += ["--vars", json.dumps(variables)]
-        with self.environ():
+        with environment(self.environment):
             result = self.runner.invoke(command)
         return result.success, f"{result.exception}\n" + "\n".join(self.messages)
 
