@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from conftest import PROJECT_DIR, Workspace, add_segment_models, copy_dbt_project
 from orchestration.lib import seeds
 from orchestration.lib.quality.suites import SuiteSettings, build_suites
-from tests_py.conftest import PROJECT_DIR, Workspace, add_segment_models, copy_dbt_project
 
 AS_OF = "2026-06-30"
 NEW_TYPE = "wishlist_add"

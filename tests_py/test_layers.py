@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from conftest import PARSE_TIME_VARS, PROJECT_DIR, ParseFailure, parsed_manifest
 from orchestration.lib.quality.suites import Declared, SuiteSettings, build_suites
-from tests_py.conftest import PARSE_TIME_VARS, PROJECT_DIR, ParseFailure, parsed_manifest
 
 LAYERS = ["staging", "intermediate", "marts", "segments", "segment_insights"]
 

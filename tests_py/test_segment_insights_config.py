@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests_py.conftest import Workspace, add_segment_models, copy_dbt_project
-from tests_py.segment_harness import SegmentCompiler
+from conftest import Workspace, add_segment_models, copy_dbt_project
+from segment_harness import SegmentCompiler
 
 pytestmark = pytest.mark.build
 

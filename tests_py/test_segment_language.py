@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -20,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from conftest import PROJECT_DIR, DbtResult, Workspace, add_segment_models, copy_dbt_project
 from orchestration.dbt_gate import jinja_in_definitions
-from tests_py.conftest import PROJECT_DIR, Workspace, add_segment_models, copy_dbt_project
-from tests_py.segment_harness import FIELD_TYPES, CompileError, SegmentCompiler, connect, database_name, load, run
-from tests_py.segment_reference import Evaluator, SegmentData
+from segment_harness import FIELD_TYPES, CompileError, SegmentCompiler, connect, database_name, load, run
+from segment_reference import Evaluator, SegmentData
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -1209,9 +1210,10 @@ def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path)
     """in_segment reads the other segment's members from one CTE, however
     often it is named: 20 segments, each naming the previous one twice,
     compile to SQL that grows linearly (inlining doubled it at each step:
-    18.7 MB for 16), build, and each has the first one's members. dbt runs as
-    the command line does: the checks recurse once per link (Jinja), and the
-    stack under pytest leaves too little room for 20 links."""
+    18.7 MB for 16), build, and each has the first one's members. The checks
+    recurse once per link (Jinja): dbt runs in a thread of its own, whose
+    stack starts as empty as the command line's (pytest's frames leave too
+    little room for 20 links)."""
     chain = {"seg_chain_00": segment_yaml("{tag: vip}")}
     for index in range(1, 20):
         previous = f"chain_{index - 1:02d}"
@@ -1219,32 +1221,16 @@ def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path)
             f"{{all: [{{in_segment: {previous}}}, {{not: {{not_in_segment: {previous}}}}}]}}"
         )
     root = project_copy(tmp_path, chain)
-    subprocess.run(
-        [sys.executable, "-m", "orchestration.generator", "--out", str(root / "raw"), "--quiet", "--end-date", "2026-06-30",
-         "--contacts", "300", "--orders", "900", "--events", "3000"],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
-    env = {
-        **os.environ,
-        "DUCKDB_PATH": str(root / "copy.duckdb"),
-        "RAW_DATA_DIR": str(root / "raw"),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_PROJECT_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    process = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--vars", "{as_of_date: '2026-06-30'}",
-         "--select", "+int_segment_members", "seg_chain_19", "--resource-type", "seed", "--resource-type", "model"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert process.returncode == 0, process.stdout[-4000:]
+    workspace = Workspace(root, project=root)
+    workspace.generate("--end-date", "2026-06-30", "--contacts", "300", "--orders", "900", "--events", "3000")
+    results: list[DbtResult] = []
+    thread = threading.Thread(target=lambda: results.append(workspace.dbt(
+        "build", "--select", "+int_segment_members", "seg_chain_19", "--resource-type", "seed", "--resource-type", "model",
+        vars={"as_of_date": "2026-06-30"},
+    )))  # fmt: skip
+    thread.start()
+    thread.join()
+    assert results and results[0].ok, results[0].output[-4000:] if results else "dbt's thread raised"
     compiled = root / "target" / "compiled" / "customer_segments" / "models"
     last = (compiled / "segments" / "seg_chain_19.sql").read_text()
     # 19 referenced segments, each once: a few hundred bytes apiece
@@ -1252,7 +1238,7 @@ def test_a_chain_of_segment_references_compiles_once_per_segment(tmp_path: Path)
     assert len(last) < 30_000, len(last)
     evaluated = (compiled / "segments" / "intermediate" / "int_segment_members.sql").read_text()
     assert len(evaluated) < 400_000, len(evaluated)
-    with duckdb.connect(str(root / "copy.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(workspace.database), read_only=True) as connection:
         members = connection.execute(
             "select segment_key, list(contact_id order by contact_id) from intermediate.int_segment_members "
             "where segment_key like 'chain_%' group by all"

@@ -22,10 +22,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests_py.conftest import PROJECT_DIR, Workspace
-from tests_py.insights_reference import Marts, breakdown, overlap, revenue_monthly, summary
-from tests_py.segment_harness import FIELD_TYPES
-from tests_py.segment_reference import Evaluator, SegmentData
+from conftest import PROJECT_DIR, Workspace
+from insights_reference import Marts, breakdown, overlap, revenue_monthly, summary
+from segment_harness import FIELD_TYPES
+from segment_reference import Evaluator, SegmentData
 
 AS_OF = dt.date(2026, 11, 20)
 NEXT = dt.date(2026, 11, 21)
