@@ -115,7 +115,7 @@ lint-python: install
 
 test-python: install ## pytest: generator, loader, and end-to-end builds on generated data
 	@[[ "$${PYTEST_WORKERS}" =~ ^([0-9]+|auto)$$ ]] || { echo "PYTEST_WORKERS must be a number or auto" >&2; exit 2; }; \
-	$(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile --durations=25
+	$(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile --no-loadscope-reorder --durations=25
 
 lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (dbt templater)
 	@set -euo pipefail; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \

@@ -69,41 +69,71 @@ _MANIFESTS: dict[tuple[Path, str, str], Any] = {}
 def parsed_manifest(project: Path, database_name: str, parse_vars: dict[str, object] | None = None) -> Any:
     """dbt's parse of `project` in this process with `parse_vars`, once per test
     process: the manifest, or the parse's error as dbt reports it. A copy of the project starts from the
-    project's own parse (dbt's partial parse re-reads only the files the copy changed)."""
+    project's own parse (dbt's partial parse re-reads only the files the copy changed), and so does the
+    project itself in every worker but the first."""
     rendered = vars_argument(parse_vars) if parse_vars else []
     key = (project, database_name, " ".join(rendered))
-    if key not in _MANIFESTS:
-        from dbt.cli.main import dbtRunner
-
-        digest = hashlib.sha256(f"{database_name}\0{rendered}".encode()).hexdigest()[:20]
-        cached = PARSE_CACHE / f"{digest}.msgpack"
-        if project != PROJECT_DIR and not cached.exists():
+    if key in _MANIFESTS:
+        return _MANIFESTS[key]
+    digest = hashlib.sha256(f"{database_name}\0{rendered}".encode()).hexdigest()[:20]
+    cached = PARSE_CACHE / f"{digest}.msgpack"
+    if project != PROJECT_DIR:
+        if not cached.exists():
             parsed_manifest(PROJECT_DIR, database_name, parse_vars)
-        root = Path(tempfile.mkdtemp(prefix="customer_segments_parse_"))
-        saved = root / "target" / "partial_parse.msgpack"
-        if cached.exists():
-            saved.parent.mkdir(parents=True)
-            shutil.copyfile(cached, saved)
-        PARSE_ROOT.mkdir(parents=True, exist_ok=True)
-        values = {
-            "DUCKDB_PATH": str(PARSE_ROOT / database_name), "RAW_DATA_DIR": str(PARSE_ROOT),
-            "DBT_PROFILES_DIR": str(project), "DBT_PROJECT_DIR": str(project), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }  # fmt: skip
-        with environment(values):
-            result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project), "--target-path",
-                                         str(root / "target"), "--log-path", str(root / "logs"), *rendered])
-        if project == PROJECT_DIR and result.success and not cached.exists():
-            partial = cached.with_suffix(f".{os.getpid()}")
-            shutil.copyfile(saved, partial)
-            os.replace(partial, cached)
-        _MANIFESTS[key] = result.result if result.success else ParseFailure(str(result.exception))
-        shutil.rmtree(root, ignore_errors=True)
+        _MANIFESTS[key] = _parse(project, database_name, rendered, cached)
+    else:
+        from filelock import FileLock
+
+        # One worker parses the whole project; the others wait and start from its parse (a full parse costs
+        # about four partial ones).
+        PARSE_CACHE.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(cached.with_suffix(".lock"))):
+            _MANIFESTS[key] = _parse(project, database_name, rendered, cached)
     return _MANIFESTS[key]
+
+
+def _parse(project: Path, database_name: str, rendered: list[str], cached: Path) -> Any:
+    """dbt parse of `project` in this process, starting from `cached` (dbt's partial_parse.msgpack) when it
+    exists; the project's own parse is saved there."""
+    from dbt.cli.main import dbtRunner
+
+    root = Path(tempfile.mkdtemp(prefix="customer_segments_parse_"))
+    saved = root / "target" / "partial_parse.msgpack"
+    if cached.exists():
+        saved.parent.mkdir(parents=True)
+        shutil.copyfile(cached, saved)
+    PARSE_ROOT.mkdir(parents=True, exist_ok=True)
+    values = {
+        "DUCKDB_PATH": str(PARSE_ROOT / database_name), "RAW_DATA_DIR": str(PARSE_ROOT),
+        "DBT_PROFILES_DIR": str(project), "DBT_PROJECT_DIR": str(project), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }  # fmt: skip
+    with environment(values):
+        result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project), "--target-path",
+                                     str(root / "target"), "--log-path", str(root / "logs"), *rendered])
+    if project == PROJECT_DIR and result.success and not cached.exists():
+        partial = cached.with_suffix(f".{os.getpid()}")
+        shutil.copyfile(saved, partial)
+        os.replace(partial, cached)
+    shutil.rmtree(root, ignore_errors=True)
+    return result.result if result.success else ParseFailure(str(result.exception))
 
 
 @dataclass
 class ParseFailure:
     message: str
+
+
+@contextmanager
+def operation_without_dag() -> Iterator[None]:
+    """dbt run-operation links and cycle-checks the whole DAG and writes graph.gpickle before it calls the
+    macro: 0.4 s, most of a call on the parsed project. The project's macros read the manifest (the graph
+    variable), never that DAG; in this context run-operation skips it."""
+    from unittest import mock
+
+    from dbt.task.run_operation import RunOperationTask
+
+    with mock.patch.object(RunOperationTask, "compile_manifest", lambda task: None):
+        yield
 
 
 def close_warehouse() -> None:
@@ -131,6 +161,11 @@ def add_segment_models(root: Path, names: list[str]) -> None:
     for name in names:
         (root / "models" / "segments" / f"{name}.sql").write_text("{{ segment_model() }}\n")
     members.write_text(text.replace(anchor, anchor + "".join(f"    ref('{name}'),\n" for name in names)))
+
+
+# For a build that should fail in a model or a data test: the unit tests (half a second each, run before the
+# models they test) prove SQL on fixed rows, and the shared sample's build runs them.
+NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 @dataclass
@@ -196,7 +231,7 @@ class Workspace:
                    "--log-path", str(self.root / "logs"), *(vars_argument(vars) if vars else []),
                    *(["--select", select] if select else [])]  # fmt: skip
         try:
-            with environment(self.env()):
+            with environment(self.env()), operation_without_dag():
                 result = runner.invoke(command)
         finally:
             close_warehouse()
@@ -284,12 +319,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 # The modules that take longest (`make test` prints the slowest tests), run
-# first: pytest-xdist (--dist loadfile) hands whole modules to the workers in
-# collection order, and a long module started last would run alone.
+# first: with --no-loadscope-reorder, pytest-xdist (--dist loadfile) hands whole
+# modules to the workers in collection order (by default it orders them by
+# their number of tests), and a long module started last would run alone.
 SLOWEST_MODULES_FIRST = [
-    "test_dagster", "test_rfm", "test_segments_build", "test_as_of", "test_incremental_events", "test_front_door",
-    "test_segment_language", "test_inputs_and_config", "test_independent_computation", "test_enumerations",
-    "test_segment_insights_config", "test_raw_fuzz", "test_build_quarantine",
+    "test_rfm", "test_dagster", "test_segment_language", "test_front_door", "test_segments_build", "test_as_of",
+    "test_inputs_and_config", "test_incremental_events", "test_enumerations", "test_raw_fuzz",
+    "test_segment_insights_config", "test_layers", "test_build_quarantine", "test_engagement",
 ]  # fmt: skip
 
 

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import duckdb
 
-from conftest import PROJECT_DIR, ParseFailure, environment, parsed_manifest
+from conftest import PROJECT_DIR, ParseFailure, environment, operation_without_dag, parsed_manifest
 from segment_reference import SegmentData
 
 BEGIN, END = "-- segment_sql begin\n", "\n-- segment_sql end"
@@ -174,11 +173,7 @@ class SegmentCompiler:
         self.runner = dbtRunner(manifest=self.manifest, callbacks=[self._collect])
 
     def _invoke(self, command: list[str]) -> Any:
-        # Before calling the macro, run-operation links and cycle-checks the whole DAG and writes graph.gpickle:
-        # 85% of a call here (0.45 s). The segment macros read the manifest (the graph variable), never that DAG.
-        from dbt.task.run_operation import RunOperationTask
-
-        with environment(self.environment), mock.patch.object(RunOperationTask, "compile_manifest", lambda task: None):
+        with environment(self.environment), operation_without_dag():
             return self.runner.invoke(command)
 
     def _collect(self, event: Any) -> None:

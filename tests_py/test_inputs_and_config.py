@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import Workspace
+from conftest import NO_UNIT_TESTS, Workspace
+from segment_harness import SegmentCompiler
 
 pytestmark = pytest.mark.build
 
@@ -73,51 +74,78 @@ def test_only_required_files_and_columns_build_with_empty_optional_data(workspac
         assert workspace.query(f"select count(*) as n from marts.{empty}").n.item() == 0
 
 
+# What check_configuration, the first on-run-start hook, says about each bad var.
+CONFIGURATION_ERRORS: list[tuple[dict[str, object], str]] = [
+    ({"as_of_date": "2024-02-30"}, "var as_of_date: '2024-02-30' is not a calendar date"),
+    ({"as_of_date": "30/06/2024"}, "var as_of_date: '30/06/2024' is not a date in YYYY-MM-DD form"),
+    ({"reporting_timezone": "Mars/Olympus"}, "var reporting_timezone: 'Mars/Olympus' is not an IANA time zone name"),
+    ({"reporting_currency": "euro"}, "var reporting_currency: 'euro' is not an ISO 4217 code"),
+    ({"raw_source_mode": "ftp"}, "var raw_source_mode: 'ftp' must be 'files' or 'tables'"),
+    ({"rfm_scoring_method": "median"}, "var rfm_scoring_method: 'median' must be 'quantile' or 'thresholds'"),
+    ({"rfm_recency_bins": 12}, "var rfm_recency_bins: '12' must be a whole number of bins from 1 to 9"),
+    ({"rfm_lookback_days": 0}, "var rfm_lookback_days: '0' must be a whole number of days from 1 to 36500"),
+    ({"rfm_lookback_days": 10000000}, "var rfm_lookback_days: '10000000' must be a whole number of days from 1 to 36500"),
+    ({"as_of_date": "9999-12-31"}, "var as_of_date: '9999-12-31' is outside the dates the project computes with"),
+    ({"as_of_date": "0001-01-01"}, "var as_of_date: '0001-01-01' is outside the dates the project computes with"),
+    ({"max_rejected_share": 2}, "var max_rejected_share: '2' must be a number from 0 to 1"),
+    ({"rfm_persona_scheme": "Gold tier"}, "var rfm_persona_scheme: 'Gold tier' must be a scheme name in snake_case"),
+    ({"rfm_persona_scheme": "gold"}, "var rfm_recency_bins: persona scheme 'gold' has no default number of bins"),
+    ({"decision_window_days": 0}, "var decision_window_days: '0' must be a whole number of days from 1 to 3650"),
+    ({"include_machine_opens": "maybe"}, "var include_machine_opens: 'maybe' must be true or false"),
+    ({"engagement_level_method": "median"}, "var engagement_level_method: 'median' must be 'quantile' or 'thresholds'"),
+    (
+        {"engagement_moderately_min_score": 20, "engagement_most_min_score": 15},
+        "var engagement_moderately_min_score (20) must be below engagement_most_min_score (15)",
+    ),
+    (
+        {"as_of_date": "2024-06-30", "movement_end_date": "2024-07-01"},
+        "var movement_end_date: '2024-07-01' is after the as-of date 2024-06-30",
+    ),
+    (
+        {"as_of_date": "2024-06-30", "movement_start_date": "2024-06-30"},
+        "var movement_start_date: '2024-06-30' must be before the end date 2024-06-30",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def compiler(tmp_path_factory: pytest.TempPathFactory) -> SegmentCompiler:
+    return SegmentCompiler(tmp_path_factory.mktemp("configuration"))
+
+
+@pytest.mark.parametrize(("build_vars", "message"), CONFIGURATION_ERRORS)
+def test_check_configuration_names_the_bad_var(
+    compiler: SegmentCompiler, build_vars: dict[str, object], message: str
+) -> None:
+    """The check as a run-operation on the parsed project (0.1 s; a build that stops in it takes 1 to 2 s):
+    the builds below show that a build runs it first and stops on it."""
+    ok, output = compiler.operation("check_configuration", {}, build_vars)
+    assert not ok and message in output, output[-2000:]
+
+
 @pytest.mark.parametrize(
     ("build_vars", "message"),
     [
-        ({"as_of_date": "2024-02-30"}, "var as_of_date: '2024-02-30' is not a calendar date"),
-        ({"as_of_date": "30/06/2024"}, "var as_of_date: '30/06/2024' is not a date in YYYY-MM-DD form"),
-        ({"reporting_timezone": "Mars/Olympus"}, "var reporting_timezone: 'Mars/Olympus' is not an IANA time zone name"),
-        ({"reporting_currency": "euro"}, "var reporting_currency: 'euro' is not an ISO 4217 code"),
-        ({"reporting_currency": "XYZ"}, "var reporting_currency: 'XYZ' has no row in seed currency_rates"),
-        ({"raw_source_mode": "ftp"}, "var raw_source_mode: 'ftp' must be 'files' or 'tables'"),
-        ({"rfm_scoring_method": "median"}, "var rfm_scoring_method: 'median' must be 'quantile' or 'thresholds'"),
-        ({"rfm_recency_bins": 12}, "var rfm_recency_bins: '12' must be a whole number of bins from 1 to 9"),
-        ({"rfm_lookback_days": 0}, "var rfm_lookback_days: '0' must be a whole number of days from 1 to 36500"),
-        ({"rfm_lookback_days": 10000000}, "var rfm_lookback_days: '10000000' must be a whole number of days from 1 to 36500"),
-        ({"as_of_date": "9999-12-31"}, "var as_of_date: '9999-12-31' is outside the dates the project computes with"),
-        ({"as_of_date": "0001-01-01"}, "var as_of_date: '0001-01-01' is outside the dates the project computes with"),
-        ({"max_rejected_share": 2}, "var max_rejected_share: '2' must be a number from 0 to 1"),
+        # on-run-start: the configuration check, before anything is built
+        CONFIGURATION_ERRORS[0],
+        # on-run-start: the raw relations over the files
         ({"raw_csv_delimiter": ";;"}, "var raw_csv_delimiter must be one character"),
-        ({"rfm_persona_scheme": "Gold tier"}, "var rfm_persona_scheme: 'Gold tier' must be a scheme name in snake_case"),
-        ({"rfm_persona_scheme": "gold"}, "var rfm_recency_bins: persona scheme 'gold' has no default number of bins"),
+        # a staging model: the currency's rate is a seed row
+        ({"reporting_currency": "XYZ"}, "var reporting_currency: 'XYZ' has no row in seed currency_rates"),
+        # parsing: the scheme's rules are the seed a ref names
         (
             {"rfm_persona_scheme": "gold", "rfm_recency_bins": 3, "rfm_frequency_bins": 5, "rfm_monetary_bins": 5},
             "depends on a node named 'rfm_personas_gold' which was not found",
         ),
-        ({"decision_window_days": 0}, "var decision_window_days: '0' must be a whole number of days from 1 to 3650"),
-        ({"include_machine_opens": "maybe"}, "var include_machine_opens: 'maybe' must be true or false"),
-        ({"engagement_level_method": "median"}, "var engagement_level_method: 'median' must be 'quantile' or 'thresholds'"),
-        (
-            {"engagement_moderately_min_score": 20, "engagement_most_min_score": 15},
-            "var engagement_moderately_min_score (20) must be below engagement_most_min_score (15)",
-        ),
-        (
-            {"as_of_date": "2024-06-30", "movement_end_date": "2024-07-01"},
-            "var movement_end_date: '2024-07-01' is after the as-of date 2024-06-30",
-        ),
-        (
-            {"as_of_date": "2024-06-30", "movement_start_date": "2024-06-30"},
-            "var movement_start_date: '2024-06-30' must be before the end date 2024-06-30",
-        ),
     ],
+    ids=["check_configuration", "raw_relations", "staging_model", "parse"],
 )
 def test_bad_configuration_stops_the_build_and_names_the_var(
-    workspace: Workspace, build_vars: dict[str, str], message: str
+    workspace: Workspace, build_vars: dict[str, object], message: str
 ) -> None:
     workspace.write_csv("contacts", CONTACTS)
     workspace.write_csv("orders", ORDERS)
-    result = workspace.dbt("build", "--fail-fast", vars=build_vars)  # the first error stops it, as any error stops a run
+    # --fail-fast: the first error stops it, as any error stops a run
+    result = workspace.dbt("build", "--fail-fast", *NO_UNIT_TESTS, vars=build_vars)
     assert not result.ok
     assert message in result.output

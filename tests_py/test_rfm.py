@@ -13,7 +13,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace, copy_dbt_project
+from conftest import NO_UNIT_TESTS, PROJECT_DIR, SAMPLE_AS_OF, Workspace, copy_dbt_project
 from reference import assert_dim_contacts_match, expected_rfm_scores, valid_orders
 
 pytestmark = pytest.mark.build
@@ -205,7 +205,7 @@ def test_history_backfill_equals_single_date_builds_and_feeds_movement(
 def test_persona_rules_that_leave_combinations_uncovered_stop_the_build(workspace: Workspace) -> None:
     workspace.generate("--contacts", "200", "--orders", "600", "--events", "500", "--end-date", "2026-06-30")
     # the check and what it reads (a whole build stops at the same test; the rest is skipped)
-    result = workspace.dbt("build", "--indirect-selection", "cautious", select="+int_customers_rfm_personas",
+    result = workspace.dbt("build", "--indirect-selection", "cautious", *NO_UNIT_TESTS, select="+int_customers_rfm_personas",
                            vars={"as_of_date": "2026-06-30", "rfm_recency_bins": 4})
     assert not result.ok
     assert "int_rfm_persona_rule_problems found 9 problem(s)" in result.output
@@ -221,7 +221,7 @@ def test_threshold_seed_with_a_gap_stops_the_build_naming_the_dimension(tmp_path
     workspace = Workspace(tmp_path_factory.mktemp("gap"), project=project)
     workspace.generate("--contacts", "200", "--orders", "600", "--events", "500", "--end-date", "2026-06-30")
     result = workspace.dbt(
-        "build", "--indirect-selection", "cautious", select="+int_customers_rfm_scored",
+        "build", "--indirect-selection", "cautious", *NO_UNIT_TESTS, select="+int_customers_rfm_scored",
         vars={"as_of_date": "2026-06-30", "rfm_scoring_method": "thresholds"},
     )
     output = result.output
