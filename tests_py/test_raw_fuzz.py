@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, ParseFailure, parsed_manifest
 from orchestration import generator
 
 pytestmark = pytest.mark.build
@@ -68,15 +68,15 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
     saved = dict(os.environ)
     os.environ.update({
         "RAW_DATA_DIR": str(root / "raw"),
-        "DUCKDB_PATH": str(root / "fuzz.duckdb"),
+        "DUCKDB_PATH": str(root / "warehouse.duckdb"),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     })
-    runner = dbtRunner()
-    parsed = runner.invoke(["parse", "--target-path", str(root / "target"), "--log-path", str(root / "logs"), "--quiet"])
-    assert parsed.success, parsed.exception
-    state = Fuzz(root, pristine, parsed.result)
+    # the worker's parse of the project (the warehouse's file name is part of the parsed relations)
+    manifest = parsed_manifest(PROJECT_DIR, "warehouse.duckdb")
+    assert not isinstance(manifest, ParseFailure), manifest
+    state = Fuzz(root, pristine, manifest)
     shutil.copytree(pristine, state.raw)  # the on-run-start hooks read the raw files
     seeded = dbtRunner(manifest=state.manifest).invoke(
         ["seed", "--target-path", str(root / "target"), "--log-path", str(root / "logs"), "--quiet"]

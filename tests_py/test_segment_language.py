@@ -488,11 +488,18 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(("condition", "expected"), [(c, e) for _, c, e in CASES], ids=[name for name, _, _ in CASES])
+@pytest.fixture(scope="module")
+def compiled_cases(compiler: SegmentCompiler) -> dict[str, str]:
+    """Every case's SQL from one run-operation (each case is a segment named after it)."""
+    return compiler.compile_many({name: condition for name, condition, _ in CASES}, AS_OF, HELPER_SEGMENTS)
+
+
+@pytest.mark.parametrize(("name", "condition", "expected"), CASES, ids=[name for name, _, _ in CASES])
 def test_condition_members(
-    compiler: SegmentCompiler, warehouse: duckdb.DuckDBPyConnection, condition: dict[str, Any], expected: set[str]
+    compiled_cases: dict[str, str], warehouse: duckdb.DuckDBPyConnection, name: str, condition: dict[str, Any],
+    expected: set[str],
 ) -> None:
-    sql = compiler.compile(condition, AS_OF, HELPER_SEGMENTS)
+    sql = compiled_cases[name]
     assert run(warehouse, sql) == expected, sql
     # the reference evaluator, from the documentation, agrees on the hand-made cases too
     assert Evaluator(FIXED, AS_OF, FIELD_TYPES, HELPER_SEGMENTS).members(condition) == expected
@@ -537,10 +544,9 @@ HOSTILE_POSITIONS = [
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_values_match_literally(compiler: SegmentCompiler, warehouse: duckdb.DuckDBPyConnection, value: str) -> None:
     evaluator = Evaluator(FIXED, AS_OF, FIELD_TYPES, HELPER_SEGMENTS)
-    for position in HOSTILE_POSITIONS:
-        condition = position(value)
-        sql = compiler.compile(condition, AS_OF, HELPER_SEGMENTS)
-        assert run(warehouse, sql) == evaluator.members(condition), sql
+    conditions = {f"position_{index}": position(value) for index, position in enumerate(HOSTILE_POSITIONS)}
+    for name, sql in compiler.compile_many(conditions, AS_OF, HELPER_SEGMENTS).items():
+        assert run(warehouse, sql) == evaluator.members(conditions[name]), sql
     # the contact whose email is the hostile text is found by it, literally
     sql = compiler.compile({"field": "email", "op": "eq", "value": "x'); drop table t; --"}, AS_OF)
     assert run(warehouse, sql) == {"C4"}
@@ -1011,26 +1017,31 @@ def datasets(draw: st.DrawFn) -> SegmentData:
 SELECTIONS: dict[str, int] = {"empty": 0, "partial": 0, "total": 0}
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(condition=conditions, helper=leaves(), data=datasets())
+# 30 datasets, each with four conditions compiled in one run-operation: 120 conditions.
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(conditions, min_size=4, max_size=4), helper=leaves(), data=datasets())
 def test_random_conditions_match_the_reference(
-    compiler: SegmentCompiler, condition: dict[str, Any], helper: dict[str, Any], data: SegmentData
+    compiler: SegmentCompiler, batch: list[dict[str, Any]], helper: dict[str, Any], data: SegmentData
 ) -> None:
     if "in_segment" in str(helper) or "not_in_segment" in str(helper):
         helper = {"tag": "vip"}
     segments = {"helper": helper}
-    sql = compiler.compile(condition, AS_OF, segments)
+    named = {f"random_{index}": condition for index, condition in enumerate(batch)}
+    compiled = compiler.compile_many(named, AS_OF, segments)
     connection = connect(database_name(compiler))
     try:
         load(connection, database_name(compiler), data)
-        members = run(connection, sql)
+        selected = {name: run(connection, sql) for name, sql in compiled.items()}
     finally:
         connection.close()
-    assert members == Evaluator(data, AS_OF, FIELD_TYPES, segments).members(condition), (condition, sql)
+    evaluator = Evaluator(data, AS_OF, FIELD_TYPES, segments)
     contacts = {row["contact_id"] for row in data.contacts if row["contact_id"] is not None}
-    kind = "empty" if not members else "total" if set(members) >= contacts else "partial"
-    SELECTIONS[kind] += 1
-    event(f"selection: {kind}")
+    for name, condition in named.items():
+        members = selected[name]
+        assert members == evaluator.members(condition), (condition, compiled[name])
+        kind = "empty" if not members else "total" if set(members) >= contacts else "partial"
+        SELECTIONS[kind] += 1
+        event(f"selection: {kind}")
 
 
 def test_random_conditions_select_a_mix_of_empty_partial_and_total_sets() -> None:

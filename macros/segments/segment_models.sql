@@ -117,15 +117,25 @@ select * from final
 {#- dbt run-operation segment_sql --args '{condition: {...}, segments: {key:
     condition, ...}, as_of_date: YYYY-MM-DD}': checks a condition and logs
     the SQL selecting its members, without a build. `segments` adds (or
-    replaces) segments that in_segment can name. For trying a condition
-    and for the tests. -#}
-{% macro segment_sql(condition, segments=none, as_of_date=none, key='adhoc') %}
+    replaces) segments that in_segment can name. `conditions: {name:
+    condition, ...}` instead of `condition` checks several at once (each as
+    a segment of that name) and logs each one's SQL under its name. For
+    trying conditions and for the tests. -#}
+{% macro segment_sql(condition=none, segments=none, as_of_date=none, key='adhoc', conditions=none) %}
     {%- set registry = {} -%}
     {%- do registry.update(segment_registry()) -%}
     {%- for other, other_condition in (segments or {}).items() -%}
         {%- do registry.update({other: {'definition': {'condition': other_condition}, 'model': none, 'path': none}}) -%}
     {%- endfor -%}
-    {%- do registry.update({key: {'definition': {'condition': condition}, 'model': none, 'path': none}}) -%}
-    {%- set sql = compile_segment(key, registry, as_of_date) -%}
-    {{ log('-- segment_sql begin\n' ~ sql ~ '\n-- segment_sql end', info=True) }}
+    {%- if conditions is none -%}
+        {%- do registry.update({key: {'definition': {'condition': condition}, 'model': none, 'path': none}}) -%}
+        {%- set sql = compile_segment(key, registry, as_of_date) -%}
+        {{ log('-- segment_sql begin\n' ~ sql ~ '\n-- segment_sql end', info=True) }}
+    {%- else -%}
+        {%- for name, each in conditions.items() -%}
+            {%- do registry.update({name: {'definition': {'condition': each}, 'model': none, 'path': none}}) -%}
+            {%- set sql = compile_segment(name, registry, as_of_date) -%}
+            {{ log('-- segment_sql begin ' ~ name ~ '\n' ~ sql ~ '\n-- segment_sql end', info=True) }}
+        {%- endfor -%}
+    {%- endif -%}
 {% endmacro %}
