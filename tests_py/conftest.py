@@ -75,7 +75,8 @@ def parsed_manifest(project: Path, database_name: str, parse_vars: dict[str, obj
     key = (project, database_name, " ".join(rendered))
     if key in _MANIFESTS:
         return _MANIFESTS[key]
-    digest = hashlib.sha256(f"{database_name}\0{rendered}".encode()).hexdigest()[:20]
+    # the parse file of the project with these vars, for every copy and worker
+    digest = hashlib.sha256("\0".join(key[1:]).encode()).hexdigest()[:20]
     cached = PARSE_CACHE / f"{digest}.msgpack"
     if project != PROJECT_DIR:
         if not cached.exists():
