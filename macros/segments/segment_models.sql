@@ -127,15 +127,11 @@ select * from final
     {%- for other, other_condition in (segments or {}).items() -%}
         {%- do registry.update({other: {'definition': {'condition': other_condition}, 'model': none, 'path': none}}) -%}
     {%- endfor -%}
-    {%- if conditions is none -%}
-        {%- do registry.update({key: {'definition': {'condition': condition}, 'model': none, 'path': none}}) -%}
-        {%- set sql = compile_segment(key, registry, as_of_date) -%}
-        {{ log('-- segment_sql begin\n' ~ sql ~ '\n-- segment_sql end', info=True) }}
-    {%- else -%}
-        {%- for name, each in conditions.items() -%}
-            {%- do registry.update({name: {'definition': {'condition': each}, 'model': none, 'path': none}}) -%}
-            {%- set sql = compile_segment(name, registry, as_of_date) -%}
-            {{ log('-- segment_sql begin ' ~ name ~ '\n' ~ sql ~ '\n-- segment_sql end', info=True) }}
-        {%- endfor -%}
-    {%- endif -%}
+    {%- set named = {key: condition} if conditions is none else conditions -%}
+    {%- for name, each in named.items() -%}
+        {%- do registry.update({name: {'definition': {'condition': each}, 'model': none, 'path': none}}) -%}
+        {%- set sql = compile_segment(name, registry, as_of_date) -%}
+        {%- set label = '' if conditions is none else ' ' ~ name -%}
+        {{ log('-- segment_sql begin' ~ label ~ '\n' ~ sql ~ '\n-- segment_sql end', info=True) }}
+    {%- endfor -%}
 {% endmacro %}
