@@ -43,7 +43,7 @@ dbt_vars = $(call check_date,AS_OF_DATE); dbt_vars=(); if [[ -n "$${AS_OF_DATE}"
 # Size of the sample data `make run` generates when RAW_DATA_DIR has none.
 SAMPLE_ARGS ?= --contacts 10000 --orders 60000 --events 400000
 
-.PHONY: help install data build run summary validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean
+.PHONY: help install data build publish run summary validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,7 +72,12 @@ build: install ## dbt build (seeds, models and data tests) on DuckDB
 summary: install ## Print rows per mart and rows rejected per reason
 	@$(paths); $(BIN)/python -m orchestration.summary
 
-run: install data build summary ## Install, generate sample data if none, build, summarise
+# Publishing copies the marts into the serving file readers open (published/ beside DUCKDB_PATH) and
+# swaps it into place atomically; it runs only when the build and its tests passed.
+publish: install ## Publish the built marts to the serving file readers use (PUBLISHED_DUCKDB_PATH)
+	@$(paths); $(BIN)/python -m orchestration.publish
+
+run: install data build publish summary ## Install, generate sample data if none, build, publish, summarise
 
 validate: install ## Great Expectations suites on every mart of DUCKDB_PATH; writes Data Docs beside it
 	@$(paths); $(BIN)/python -m orchestration.validate

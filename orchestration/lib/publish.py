@@ -1,0 +1,183 @@
+"""Publish, then serve: copy the marts of the working warehouse into a serving
+file that readers (BI tools, the dashboard, exports, `make validate`, metric
+queries) open, and switch it into place in one atomic rename.
+
+Why a second file: DuckDB lets one process write a database file and no other
+process read it meanwhile, so readers of the working file would block builds
+and builds would lock out readers for their whole length. The serving file is
+written under a temporary name beside its final one, checked, flushed to disk
+and renamed over the previous version (`os.replace`, atomic on POSIX). A reader
+that has the previous file open keeps reading it, complete, until it reconnects;
+a new connection sees the new version. Nothing is published unless the build and
+its blocking checks passed (the callers run this step only then), so a failed
+build leaves the previous version in place. DECISIONS.md, "Publish, then serve".
+
+The serving file is written in DuckDB's v1.0.0 storage format, which every
+DuckDB client from 1.0 on can open (many BI drivers still ship 1.x).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+# Readers open this schema; it holds every mart as a table, with its comments.
+MARTS_SCHEMA = "marts"
+# What was published, when, from which build: one row per relation.
+PUBLICATION_SCHEMA = "publication"
+PUBLICATION_TABLE = "published_relations"
+# Oldest DuckDB storage format written: readable by DuckDB 1.0 and every later client.
+STORAGE_VERSION = "v1.0.0"
+PUBLISHED_PATH_VARIABLE = "PUBLISHED_DUCKDB_PATH"
+
+
+class PublishError(Exception):
+    """The working warehouse cannot be published (missing, empty, or a copy did not match)."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    relations: dict[str, int]
+    as_of_date: str | None
+    invocation_id: str | None
+    seconds: float
+
+
+def published_path(working: Path) -> Path:
+    """$PUBLISHED_DUCKDB_PATH, or `published/<same file name>` beside the working file: the
+    same file name keeps the same catalog name (DuckDB names a database after its file)."""
+    configured = os.environ.get(PUBLISHED_PATH_VARIABLE, "").strip()
+    if configured:
+        return Path(configured).resolve()
+    return working.parent / "published" / working.name
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str | None) -> str:
+    return "null" if text is None else "'" + text.replace("'", "''") + "'"
+
+
+def invocation_of(run_results: Path | None) -> str | None:
+    """The dbt invocation id of the build being published, from its run_results.json."""
+    if run_results is None or not run_results.is_file():
+        return None
+    try:
+        return json.loads(run_results.read_text())["metadata"]["invocation_id"]
+    except (ValueError, KeyError):
+        return None
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def publish(working: Path, target: Path | None = None, *, invocation_id: str | None = None) -> Publication:
+    """Copies every relation of the working file's marts schema into a new serving file
+    and renames it over `target` (default: published_path(working))."""
+    started = time.monotonic()
+    target = target or published_path(working)
+    if not working.is_file():
+        raise PublishError(f"no warehouse at {working}: build it first (`make build`)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.{os.getpid()}.publishing"
+    for leftover in (temporary, Path(f"{temporary}.wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        relations, as_of_date = _write(working, temporary, invocation_id)
+        _fsync(temporary)
+        os.replace(temporary, target)
+        _fsync(target.parent)
+    finally:
+        for leftover in (temporary, Path(f"{temporary}.wal")):
+            leftover.unlink(missing_ok=True)
+    return Publication(target, relations, as_of_date, invocation_id, time.monotonic() - started)
+
+
+def _write(working: Path, temporary: Path, invocation_id: str | None) -> tuple[dict[str, int], str | None]:
+    with duckdb.connect() as connection:
+        connection.execute(f"attach {_literal(str(working))} as working (read_only)")
+        connection.execute(f"attach {_literal(str(temporary))} as serving (storage_version '{STORAGE_VERSION}')")
+        names = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'working' and table_schema = ? order by table_name",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        if not names:
+            raise PublishError(f"{working} has no {MARTS_SCHEMA} schema or it is empty: build it first (`make build`)")
+        connection.execute(f"create schema serving.{MARTS_SCHEMA}")
+        relations: dict[str, int] = {}
+        for name in names:
+            source = f"working.{MARTS_SCHEMA}.{_quoted(name)}"
+            copy = f"serving.{MARTS_SCHEMA}.{_quoted(name)}"
+            connection.execute(f"create table {copy} as select * from {source}")
+            expected = connection.execute(f"select count(*) from {source}").fetchone()[0]
+            copied = connection.execute(f"select count(*) from {copy}").fetchone()[0]
+            if copied != expected:
+                raise PublishError(f"{MARTS_SCHEMA}.{name}: {copied} rows copied of {expected}")
+            relations[name] = copied
+            _copy_comments(connection, name, copy)
+        as_of_date = _as_of_date(connection) if "dim_contacts" in relations else None
+        published_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+        connection.execute(f"create schema serving.{PUBLICATION_SCHEMA}")
+        connection.execute(
+            f"create table serving.{PUBLICATION_SCHEMA}.{PUBLICATION_TABLE} ("
+            "relation_name varchar not null primary key, row_count bigint not null, as_of_date date, "
+            "published_at timestamp not null, dbt_invocation_id varchar)"
+        )
+        connection.executemany(
+            f"insert into serving.{PUBLICATION_SCHEMA}.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?)",
+            [(f"{MARTS_SCHEMA}.{name}", rows, as_of_date, published_at, invocation_id) for name, rows in relations.items()],
+        )
+        connection.execute(
+            f"comment on table serving.{PUBLICATION_SCHEMA}.{PUBLICATION_TABLE} is "
+            "'One row per published mart: its rows, the as-of date it was built for, when it was published "
+            "(UTC) and the dbt invocation that built it.'"
+        )
+        connection.execute("checkpoint serving")
+        connection.execute("detach serving")
+    return relations, as_of_date
+
+
+def _copy_comments(connection: duckdb.DuckDBPyConnection, name: str, copy: str) -> None:
+    """The marts' descriptions (dbt persist_docs) travel with them, so a BI tool shows them."""
+    table_comment = connection.execute(
+        "select comment from duckdb_tables() where database_name = 'working' and schema_name = ? and table_name = ?",
+        [MARTS_SCHEMA, name],
+    ).fetchone()
+    if table_comment and table_comment[0]:
+        connection.execute(f"comment on table {copy} is {_literal(table_comment[0])}")
+    for column, comment in connection.execute(
+        "select column_name, comment from duckdb_columns() "
+        "where database_name = 'working' and schema_name = ? and table_name = ? and comment is not null",
+        [MARTS_SCHEMA, name],
+    ).fetchall():
+        connection.execute(f"comment on column {copy}.{_quoted(column)} is {_literal(comment)}")
+
+
+def _as_of_date(connection: duckdb.DuckDBPyConnection) -> str | None:
+    row = connection.execute(f"select max(as_of_date) from serving.{MARTS_SCHEMA}.dim_contacts").fetchone()
+    return row[0].isoformat() if row and row[0] is not None else None
+
+
+def read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A reader's connection to the serving file (never blocks a build or a publish)."""
+    if not path.is_file():
+        raise PublishError(f"nothing is published at {path}: run `make run` (or `make build publish`) first")
+    return duckdb.connect(str(path), read_only=True)

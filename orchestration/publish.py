@@ -1,0 +1,50 @@
+"""`make publish`: make the working warehouse's marts available to readers.
+
+Copies every mart into a new serving file (DuckDB 1.0+ storage format) and
+renames it over the previous one in one atomic step. Readers with the previous
+file open keep reading it; new connections see the new version. Run it only
+after a build and its checks passed: `make run` and the Dagster job do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from orchestration.lib.publish import PublishError, invocation_of, publish, published_path
+from orchestration.lib.warehouse import PROJECT_DIR, configure_environment, duckdb_path
+from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_environment()
+    parser = argparse.ArgumentParser(prog="python -m orchestration.publish", description=__doc__)
+    parser.add_argument("--duckdb-path", type=Path, default=None, help="working warehouse (default: $DUCKDB_PATH)")
+    parser.add_argument(
+        "--published-path", type=Path, default=None,
+        help="serving file (default: $PUBLISHED_DUCKDB_PATH, or published/<file name> beside the working file)",
+    )
+    parser.add_argument(
+        "--run-results", type=Path, default=PROJECT_DIR / "target" / "run_results.json",
+        help="the build's dbt run_results.json, for the invocation id recorded with the publication",
+    )
+    args = parser.parse_args(argv)
+    working = (args.duckdb_path or duckdb_path()).resolve()
+    target = (args.published_path or published_path(working)).resolve()
+    try:
+        wait_until_free(working, read_only=True)
+        publication = publish(working, target, invocation_id=invocation_of(args.run_results))
+    except (PublishError, WarehouseLockedError) as error:
+        print(f"publish: {error}", file=sys.stderr)
+        return 2
+    rows = sum(publication.relations.values())
+    print(
+        f"published {len(publication.relations)} marts ({rows:,} rows, as of {publication.as_of_date}) "
+        f"to {publication.path} in {publication.seconds:.1f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
