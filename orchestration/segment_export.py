@@ -4,7 +4,9 @@
     python -m orchestration.segment_export --columns contact_id,email,persona --segment cart_abandoners
     python -m orchestration.segment_export --hash-email --out /tmp/ads
 
-Each file holds the segment's members as of the warehouse's as-of date
+It reads the published marts (`make publish`; README "For BI tools"), so an
+export never waits for a build. Each file holds the segment's members as of the
+published as-of date
 (marts.segment_members), one row per contact ordered by contact_id, with the
 chosen columns of dim_contacts and the score marts (rfm_scores, erfm_scores,
 engagement_status), a header row in the CSV. manifest.json lists, per
@@ -45,6 +47,7 @@ import duckdb
 import yaml
 
 from orchestration.lib import warehouse
+from orchestration.lib.publish import published_path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Where columns come from, in the order a bare column name is looked up:
@@ -350,14 +353,13 @@ def main(argv: list[str] | None = None) -> int:
     warehouse.configure_environment()
     columns = [name.strip() for name in arguments.columns.split(",") if name.strip()] if arguments.columns else None
     formats = tuple(name.strip() for name in arguments.format.split(",") if name.strip())
-    try:
-        warehouse.wait_until_free(warehouse.duckdb_path(), read_only=True)
-    except warehouse.WarehouseLockedError as error:
-        print(f"segment export: {error}", file=sys.stderr)
-        return 3
+    database = published_path(warehouse.duckdb_path())
+    if not database.is_file():
+        print(f"segment export: nothing is published at {database}: run `make run` (or `make publish`)", file=sys.stderr)
+        return 2
     try:
         export_segments(
-            warehouse.duckdb_path(),
+            database,
             arguments.out,
             columns,
             arguments.segments,

@@ -1,5 +1,7 @@
 """`make validate`: run every mart's Great Expectations suite against the
-warehouse and build the Data Docs site. Exit 1 when an expectation fails."""
+published marts (what readers see; `--duckdb-path` names another file) and
+build the Data Docs site beside the working warehouse. Exit 1 when an
+expectation fails."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from orchestration.lib.publish import published_path
 from orchestration.lib.quality.runner import as_of_date_in, data_docs_index, gx_project_dir, run_suites
 from orchestration.lib.quality.suites import SuiteSettings
 from orchestration.lib.warehouse import configure_environment, duckdb_path
@@ -17,15 +20,18 @@ from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_fr
 def main(argv: list[str] | None = None) -> int:
     configure_environment()
     parser = argparse.ArgumentParser(prog="python -m orchestration.validate", description=__doc__)
-    parser.add_argument("--duckdb-path", type=Path, default=None, help="warehouse to validate (default: $DUCKDB_PATH)")
+    parser.add_argument(
+        "--duckdb-path", type=Path, default=None,
+        help="DuckDB file to validate (default: the published file of $DUCKDB_PATH, see `make publish`)",
+    )
     parser.add_argument(
         "--as-of-date", default=None, help="as-of date the marts were built for (default: the one in dim_contacts)"
     )
     parser.add_argument("--mart", action="append", default=None, help="validate only this mart (repeatable)")
     args = parser.parse_args(argv)
-    database = args.duckdb_path or duckdb_path()
+    database = args.duckdb_path or published_path(duckdb_path())
     if not database.is_file():
-        print(f"validate: no warehouse at {database}; run `make run` first", file=sys.stderr)
+        print(f"validate: no warehouse at {database}; run `make run` first (it builds and publishes)", file=sys.stderr)
         return 2
     try:
         wait_until_free(database, read_only=True)
@@ -35,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     as_of_date = args.as_of_date or as_of_date_in(database)
     settings = SuiteSettings(as_of_date=as_of_date)
-    results = run_suites(database, settings=settings, marts=args.mart)
+    # Data Docs live beside the working warehouse whichever file is validated.
+    project_dir = gx_project_dir(args.duckdb_path or duckdb_path())
+    results = run_suites(database, settings=settings, marts=args.mart, project_dir=project_dir)
     failed = [result for result in results if not result.success]
     for result in results:
         passed = sum(outcome.success for outcome in result.outcomes)
@@ -50,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         f"validated {len(results)} marts, {expectations} expectations in {time.monotonic() - started:.1f} s: "
         f"{len(failed)} suite(s) failed"
     )
-    print(f"Data Docs: {data_docs_index(gx_project_dir(database))}")
+    print(f"Data Docs: {data_docs_index(project_dir)}")
     return 1 if failed else 0
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import duckdb
@@ -139,17 +140,71 @@ def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_pat
     assert query(database, "select count(*) as n from marts.dim_products").n.item() == counts.staged_rows["products"] > 0
 
 
+def published_state(connection: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """What a reader sees: the publication record and every mart's row count."""
+    relations = connection.execute(
+        "select relation_name, row_count, cast(published_at as varchar) from publication.published_relations "
+        "order by relation_name"
+    ).fetchall()
+    counted = {name: connection.execute(f"select count(*) from {name}").fetchone()[0] for name, _, _ in relations}
+    raw_rows = connection.execute("select entity, raw_rows from marts.raw_row_counts order by entity").fetchall()
+    return {"relations": relations, "counted": counted, "raw_rows": raw_rows}
+
+
 def test_make_run_builds_a_users_parquet_files_and_leaves_them_byte_for_byte(tmp_path: Path, shop_warehouse: Path) -> None:
+    """Also publish, then serve: a BI reader holds the file the CSV run published open during this whole
+    `make run`; it keeps seeing that version, complete, the build passes, and a new connection sees the new one."""
+    published = shop_warehouse.parent / "published" / shop_warehouse.name
+    assert published.is_file(), "the CSV run (the test before this one) publishes the marts"
+    reader = duckdb.connect(str(published), read_only=True)
+    before = published_state(reader)
+    seen: list[dict[str, object]] = []
+    done = threading.Event()
+
+    def keep_reading() -> None:
+        while not done.is_set():
+            seen.append(published_state(reader))
+            done.wait(0.5)
+
     raw = users_directory(tmp_path, "parquet")
-    before = fingerprint(raw)
+    files_before = fingerprint(raw)
     database = empty(shop_warehouse)
-    result = make_run(raw, database)
+    polling = threading.Thread(target=keep_reading)
+    polling.start()
+    try:
+        result = make_run(raw, database)
+    finally:
+        done.set()
+        polling.join()
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-    assert fingerprint(raw) == before
+    assert len(seen) > 10 and all(state == before for state in seen), "a reader saw the previous version change"
+    assert before["counted"] == {name: rows for name, rows, _ in before["relations"]}
+    assert published_state(reader) == before
+    reader.close()
+    assert fingerprint(raw) == files_before
+    with duckdb.connect(str(published), read_only=True) as fresh:
+        after = published_state(fresh)
+    assert after["raw_rows"] != before["raw_rows"], "the new version is served to new connections"
+    with duckdb.connect(str(database), read_only=True) as working:
+        assert after["counted"] == {name: working.execute(f"select count(*) from {name}").fetchone()[0]
+                                    for name in after["counted"]}  # fmt: skip
     counts = query(database, "select * from marts.raw_row_counts").set_index("entity")
     for entity, raw_rows in counts.raw_rows.items():
         assert raw_rows == len(pd.read_parquet(raw / f"{entity}.parquet"))
     assert counts.is_reconciled.all()
+
+
+def test_a_failed_build_publishes_nothing(tmp_path: Path, shop_warehouse: Path) -> None:
+    """The Parquet run (the test before) published; a build that stops leaves that version served."""
+    published = shop_warehouse.parent / "published" / shop_warehouse.name
+    before = published.stat()
+    raw = users_directory(tmp_path, "csv")
+    (raw / "orders.csv").write_bytes(b"")
+    result = make_run(raw, empty(shop_warehouse))
+    assert result.returncode != 0 and "orders.csv is empty" in result.stdout + result.stderr
+    assert "published" not in result.stdout
+    after = published.stat()
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
 
 
 def test_make_run_refuses_a_directory_it_does_not_own_and_touches_nothing(tmp_path: Path) -> None:
@@ -335,7 +390,7 @@ def test_a_second_writer_waits_then_says_who_holds_the_warehouse(tmp_path: Path)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         env = {**os.environ, "DUCKDB_PATH": str(database), "CUSTOMER_SEGMENTS_LOCK_TIMEOUT": "1"}
-        for command in (["-m", "orchestration.dbt_gate", "build"], ["-m", "orchestration.segment_export"],
+        for command in (["-m", "orchestration.dbt_gate", "build"], ["-m", "orchestration.publish"],
                         ["-m", "orchestration.loader", "--duckdb-path", str(database)]):
             result = subprocess.run([sys.executable, *command], cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
             assert result.returncode == 3, result.stderr

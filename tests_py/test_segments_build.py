@@ -24,6 +24,7 @@ import yaml
 
 from conftest import PROJECT_DIR, Workspace
 from insights_reference import Marts, breakdown, overlap, revenue_monthly, summary
+from orchestration.lib.publish import publish
 from segment_harness import FIELD_TYPES
 from segment_reference import Evaluator, SegmentData
 
@@ -493,6 +494,7 @@ def test_summary_sql_operation_prints_the_sql_of_a_row(built: dict[str, Any]) ->
 
 
 def test_customers_export_files_read_back(built: dict[str, Any], tmp_path: Path) -> None:
+    """The export reads the published marts (publish first; without them it says so)."""
     workspace: Workspace = built["workspace"]
 
     def export(*args: str) -> subprocess.CompletedProcess[str]:
@@ -501,6 +503,9 @@ def test_customers_export_files_read_back(built: dict[str, Any], tmp_path: Path)
             cwd=PROJECT_DIR, env=workspace.env(), capture_output=True, text=True, check=False,
         )
 
+    unpublished = export("--out", str(tmp_path / "unpublished"))
+    assert unpublished.returncode == 2 and "nothing is published at" in unpublished.stderr
+    publish(workspace.database)
     columns = ["contact_id", "email", "country_code", "persona", "erfm_scores.persona", "engagement_score"]
     twice = export("--out", str(tmp_path / "twice"), "--columns", ",".join(columns))
     assert twice.returncode == 2 and "column(s) persona chosen twice" in twice.stderr
@@ -576,6 +581,7 @@ def test_customers_export_files_read_back(built: dict[str, Any], tmp_path: Path)
     shutil.copy(workspace.database, split)
     with duckdb.connect(str(split)) as connection:
         connection.execute("update marts.dim_contacts set as_of_date = as_of_date + interval 1 day")
+    publish(split)
     refused = subprocess.run(
         [sys.executable, "-m", "orchestration.segment_export", "--out", str(tmp_path / "split")],
         cwd=PROJECT_DIR, env={**workspace.env(), "DUCKDB_PATH": str(split)}, capture_output=True, text=True, check=False,

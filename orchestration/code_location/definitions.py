@@ -14,6 +14,7 @@ import dagster as dg  # noqa: E402
 
 from orchestration.code_location.assets.dbt import customer_segments_dbt  # noqa: E402
 from orchestration.code_location.assets.exports import segment_exports  # noqa: E402
+from orchestration.code_location.assets.publish import published_warehouse  # noqa: E402
 from orchestration.code_location.assets.raw import raw_load  # noqa: E402
 from orchestration.code_location.assets.static_lists import static_list_tables  # noqa: E402
 from orchestration.code_location.checks import great_expectations_suites  # noqa: E402
@@ -23,7 +24,7 @@ from orchestration.code_location.schedules import daily_refresh_schedule  # noqa
 from orchestration.code_location.sensors import raw_files_sensor  # noqa: E402
 
 defs = dg.Definitions(
-    assets=[raw_load, customer_segments_dbt, segment_exports, *static_list_tables],
+    assets=[raw_load, customer_segments_dbt, published_warehouse, segment_exports, *static_list_tables],
     asset_checks=[great_expectations_suites],
     jobs=[refresh_segments_job],
     schedules=[daily_refresh_schedule],

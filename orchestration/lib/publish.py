@@ -32,7 +32,8 @@ MARTS_SCHEMA = "marts"
 # What was published, when, from which build: one row per relation.
 PUBLICATION_SCHEMA = "publication"
 PUBLICATION_TABLE = "published_relations"
-# Oldest DuckDB storage format written: readable by DuckDB 1.0 and every later client.
+# Oldest DuckDB storage format written: readable by DuckDB 1.0 and every later client. No
+# constraints beyond not null in it: DuckDB 1.0 cannot read a primary key written by 2.0.
 STORAGE_VERSION = "v1.0.0"
 PUBLISHED_PATH_VARIABLE = "PUBLISHED_DUCKDB_PATH"
 
@@ -138,7 +139,7 @@ def _write(working: Path, temporary: Path, invocation_id: str | None) -> tuple[d
         connection.execute(f"create schema serving.{PUBLICATION_SCHEMA}")
         connection.execute(
             f"create table serving.{PUBLICATION_SCHEMA}.{PUBLICATION_TABLE} ("
-            "relation_name varchar not null primary key, row_count bigint not null, as_of_date date, "
+            "relation_name varchar not null, row_count bigint not null, as_of_date date, "
             "published_at timestamp not null, dbt_invocation_id varchar)"
         )
         connection.executemany(

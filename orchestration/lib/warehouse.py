@@ -58,9 +58,10 @@ def raw_data_dir() -> Path:
 def lock_message(database: Path, detail: str) -> str:
     who = holder_text(detail)
     return (
-        f"The warehouse {database} is locked by {who}: DuckDB allows one writer per file, "
-        "and another run, a `make run` or an open DuckDB session is writing it. "
-        "Close that session or wait for that run; this run retries on its own."
+        f"The warehouse {database} is held open by {who}: DuckDB lets no other process write a file "
+        "that one reads or writes. If it is a build, wait for it; if it is a reader (a BI tool or a "
+        "DuckDB session), close it and point it at the published file (published/ beside the warehouse, "
+        "README \"For BI tools\"), which builds never lock. This run retries on its own."
     )
 
 

@@ -86,8 +86,9 @@ def wait_until_free(database: Path, read_only: bool = False, timeout: float | No
             if waited >= limit:
                 raise WarehouseLockedError(
                     f"The warehouse {database} is in use by {holder_text(str(error))}; DuckDB lets one process write it "
-                    f"at a time. Waited {waited:.0f} s. Let that command finish (or stop it), then run this again; "
-                    f"{LOCK_TIMEOUT_VARIABLE}=<seconds> waits longer."
+                    f"at a time and no reader in meanwhile. Waited {waited:.0f} s. Let that command finish (or stop "
+                    f"it), then run this again; {LOCK_TIMEOUT_VARIABLE}=<seconds> waits longer. Readers (BI tools) "
+                    "belong on the published file, which builds never lock (README \"For BI tools\")."
                 ) from None
             if not announced:
                 (log or (lambda text: print(text, file=sys.stderr)))(

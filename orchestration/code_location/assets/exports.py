@@ -7,12 +7,13 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from orchestration.code_location.assets.publish import PUBLISHED_KEY
 from orchestration.code_location.partitions import as_of_date_for_partition, daily_partitions
 from orchestration.code_location.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib.publish import published_path
 from orchestration.segment_export import (
     CONSENTS,
     DEFAULT_COLUMNS,
-    EXPORT_INPUTS,
     ExportError,
     default_export_dir,
     export_segments,
@@ -48,7 +49,8 @@ def manifest_table(manifest: dict) -> str:
 @dg.asset(
     key=dg.AssetKey(["segment_exports"]),
     group_name=EXPORTS_GROUP,
-    deps=[dg.AssetKey([name]) for name in EXPORT_INPUTS],
+    # The export reads the published file: the marts of this build once they and their checks passed.
+    deps=[PUBLISHED_KEY],
     partitions_def=daily_partitions,
     pool=WAREHOUSE_POOL,
     kinds={"csv", "parquet"},
@@ -63,7 +65,7 @@ def segment_exports(
     out_dir = default_export_dir() / as_of_date if as_of_date else None
     try:
         manifest = export_segments(
-            warehouse.database,
+            published_path(warehouse.database),
             out_dir=out_dir,
             columns=config.columns or None,
             hash_email=config.hash_email,
