@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = sum(publication.relations.values())
     print(
-        f"published {len(publication.relations)} marts ({rows:,} rows, as of {publication.as_of_date}) "
+        f"published {len(publication.relations)} tables ({rows:,} rows, as of {publication.as_of_date}) "
         f"to {publication.path} in {publication.seconds:.1f} s"
     )
     return 0

@@ -32,6 +32,8 @@ pytestmark = pytest.mark.build
 # the eRFM history fills the same way (test_rfm.py backfills both with dbt).
 PARTITIONS = ["2026-05-31", "2026-06-30"]
 HISTORY = {"rfm_scores_history": "contact_id"}
+# orchestration.code_location.assets.publish.PUBLISHED_KEY (importing it loads the code location too early)
+PUBLISHED_KEY = dg.AssetKey(["published_warehouse"])
 
 
 @dataclass
@@ -131,6 +133,13 @@ def test_whole_asset_graph_materialises_with_checks_and_readable_metadata(backfi
     assert [entry["segment_key"] for entry in exported["segments"]] == list(active)
     assert exported["as_of_date"] == PARTITIONS[-1]
     assert metadata["segment_exports"]["dagster/row_count"].value == sum(e["rows"] for e in exported["segments"])
+    # published after the checks passed: every mart as built, for readers
+    published = backfill.workspace.root / "published" / backfill.workspace.database.name
+    with duckdb.connect(str(published), read_only=True) as reader:
+        relations = dict(reader.execute("select relation_name, row_count from publication.published_relations").fetchall())
+    assert {name.split(".", 1)[1] for name in relations if name.startswith("marts.")} == marts
+    assert relations["marts.rfm_scores"] == metadata["rfm_scores"]["dagster/row_count"].value
+    assert metadata["published_warehouse"]["tables"].value == len(relations)
 
 
 def test_backfill_of_partitions_equals_single_date_builds(
@@ -162,7 +171,10 @@ def _gx_only(defs: dg.Definitions, database: Path, marts: list[str]) -> dg.Execu
     job_defs = dg.Definitions(
         assets=list(defs.assets or []),
         asset_checks=[great_expectations_suites],
-        jobs=[dg.define_asset_job("gx_only", selection=dg.AssetSelection.checks(*keys))],
+        # The checks and the publish step they gate (blocking checks: a failure skips it).
+        jobs=[dg.define_asset_job(
+            "gx_only", selection=dg.AssetSelection.checks(*keys) | dg.AssetSelection.assets(PUBLISHED_KEY)
+        )],
         resources=dict(defs.resources or {}),
     )
     os.environ["DUCKDB_PATH"] = str(database)
@@ -191,6 +203,8 @@ def test_great_expectations_check_fails_on_a_corrupted_mart_and_passes_on_a_clea
         assert passing.success
         assert {e.asset_key.path[-1]: e.passed for e in passing.get_asset_check_evaluations()} == {
             "rfm_scores": True, "opportunity_tiles": True}
+        assert PUBLISHED_KEY in {event.asset_key for event in passing.get_asset_materialization_events()}
+        assert (clean.parent / "published" / clean.name).is_file()
 
         failing = _gx_only(backfill.defs, corrupted, ["rfm_scores", "opportunity_tiles"])
         evaluations = {e.asset_key.path[-1]: e for e in failing.get_asset_check_evaluations()}
@@ -199,6 +213,9 @@ def test_great_expectations_check_fails_on_a_corrupted_mart_and_passes_on_a_clea
         assert "expect_column_values_to_be_between" in report and "recency_score" in report and "[42]" in report
         tiles = evaluations["opportunity_tiles"].metadata["results"].value
         assert "expect_column_values_to_be_between" in tiles and "contacts" in tiles and "[-7]" in tiles
+        # a failed blocking check publishes nothing
+        assert PUBLISHED_KEY not in {event.asset_key for event in failing.get_asset_materialization_events()}
+        assert not (corrupted.parent / "published").exists()
     finally:
         os.environ["DUCKDB_PATH"] = original
 

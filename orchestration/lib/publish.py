@@ -27,8 +27,11 @@ from pathlib import Path
 
 import duckdb
 
-# Readers open this schema; it holds every mart as a table, with its comments.
+# Readers open these schemas: every mart as a table, with its comments, and the seeds (the rule and
+# reference tables the marts are read with: persona and level order, event types, rejection reasons).
 MARTS_SCHEMA = "marts"
+SEEDS_SCHEMA = "seeds"
+PUBLISHED_SCHEMAS = (MARTS_SCHEMA, SEEDS_SCHEMA)
 # What was published, when, from which build: one row per relation.
 PUBLICATION_SCHEMA = "publication"
 PUBLICATION_TABLE = "published_relations"
@@ -112,29 +115,26 @@ def _write(working: Path, temporary: Path, invocation_id: str | None) -> tuple[d
     with duckdb.connect() as connection:
         connection.execute(f"attach {_literal(str(working))} as working (read_only)")
         connection.execute(f"attach {_literal(str(temporary))} as serving (storage_version '{STORAGE_VERSION}')")
-        names = [
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'working' and table_schema = ? order by table_name",
-                [MARTS_SCHEMA],
-            ).fetchall()
-        ]
-        if not names:
+        names = connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_catalog = 'working' and table_schema in {PUBLISHED_SCHEMAS} order by all"
+        ).fetchall()
+        if not any(schema == MARTS_SCHEMA for schema, _ in names):
             raise PublishError(f"{working} has no {MARTS_SCHEMA} schema or it is empty: build it first (`make build`)")
-        connection.execute(f"create schema serving.{MARTS_SCHEMA}")
         relations: dict[str, int] = {}
-        for name in names:
-            source = f"working.{MARTS_SCHEMA}.{_quoted(name)}"
-            copy = f"serving.{MARTS_SCHEMA}.{_quoted(name)}"
+        for schema in sorted({schema for schema, _ in names}):
+            connection.execute(f"create schema serving.{schema}")
+        for schema, name in names:
+            source = f"working.{schema}.{_quoted(name)}"
+            copy = f"serving.{schema}.{_quoted(name)}"
             connection.execute(f"create table {copy} as select * from {source}")
             expected = connection.execute(f"select count(*) from {source}").fetchone()[0]
             copied = connection.execute(f"select count(*) from {copy}").fetchone()[0]
             if copied != expected:
-                raise PublishError(f"{MARTS_SCHEMA}.{name}: {copied} rows copied of {expected}")
-            relations[name] = copied
-            _copy_comments(connection, name, copy)
-        as_of_date = _as_of_date(connection) if "dim_contacts" in relations else None
+                raise PublishError(f"{schema}.{name}: {copied} rows copied of {expected}")
+            relations[f"{schema}.{name}"] = copied
+            _copy_comments(connection, schema, name, copy)
+        as_of_date = _as_of_date(connection) if f"{MARTS_SCHEMA}.dim_contacts" in relations else None
         published_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
         connection.execute(f"create schema serving.{PUBLICATION_SCHEMA}")
         connection.execute(
@@ -144,11 +144,11 @@ def _write(working: Path, temporary: Path, invocation_id: str | None) -> tuple[d
         )
         connection.executemany(
             f"insert into serving.{PUBLICATION_SCHEMA}.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?)",
-            [(f"{MARTS_SCHEMA}.{name}", rows, as_of_date, published_at, invocation_id) for name, rows in relations.items()],
+            [(name, rows, as_of_date, published_at, invocation_id) for name, rows in relations.items()],
         )
         connection.execute(
             f"comment on table serving.{PUBLICATION_SCHEMA}.{PUBLICATION_TABLE} is "
-            "'One row per published mart: its rows, the as-of date it was built for, when it was published "
+            "'One row per published relation (schema.table): its rows, the as-of date it was built for, when it was published "
             "(UTC) and the dbt invocation that built it.'"
         )
         connection.execute("checkpoint serving")
@@ -156,18 +156,18 @@ def _write(working: Path, temporary: Path, invocation_id: str | None) -> tuple[d
     return relations, as_of_date
 
 
-def _copy_comments(connection: duckdb.DuckDBPyConnection, name: str, copy: str) -> None:
+def _copy_comments(connection: duckdb.DuckDBPyConnection, schema: str, name: str, copy: str) -> None:
     """The marts' descriptions (dbt persist_docs) travel with them, so a BI tool shows them."""
     table_comment = connection.execute(
         "select comment from duckdb_tables() where database_name = 'working' and schema_name = ? and table_name = ?",
-        [MARTS_SCHEMA, name],
+        [schema, name],
     ).fetchone()
     if table_comment and table_comment[0]:
         connection.execute(f"comment on table {copy} is {_literal(table_comment[0])}")
     for column, comment in connection.execute(
         "select column_name, comment from duckdb_columns() "
         "where database_name = 'working' and schema_name = ? and table_name = ? and comment is not null",
-        [MARTS_SCHEMA, name],
+        [schema, name],
     ).fetchall():
         connection.execute(f"comment on column {copy}.{_quoted(column)} is {_literal(comment)}")
 

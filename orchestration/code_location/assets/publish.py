@@ -32,15 +32,15 @@ MART_KEYS = sorted(
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     try:
-        publication = publish(warehouse.database, published_path(warehouse.database), invocation_id=context.run_id)
+        publication = publish(warehouse.database, published_path(warehouse.database), invocation_id=context.run.run_id)
     except PublishError as error:
         raise dg.Failure(description=f"publish: {error}") from error
-    context.log.info(f"published {len(publication.relations)} marts to {publication.path} in {publication.seconds:.1f} s")
+    context.log.info(f"published {len(publication.relations)} tables to {publication.path} in {publication.seconds:.1f} s")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publication.path)),
             "as_of_date": dg.MetadataValue.text(publication.as_of_date or ""),
-            "marts": dg.MetadataValue.int(len(publication.relations)),
+            "tables": dg.MetadataValue.int(len(publication.relations)),
             "dagster/row_count": dg.MetadataValue.int(sum(publication.relations.values())),
             "seconds": dg.MetadataValue.float(round(publication.seconds, 2)),
         }
