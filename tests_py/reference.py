@@ -376,3 +376,41 @@ def assert_dim_contacts_match(query: Callable[[str], pd.DataFrame], raw: Path, a
         want = [None if pd.isna(value) else value for value in expected[column]]
         assert got == want, column
     assert (expected.valid_orders > 0).sum() > 1000, "the comparison covers many customers"
+
+
+def expected_engagement_changes(raw: Path, as_of: dt.date, days: int = 30) -> pd.DataFrame:
+    """engagement_status_changes from the documented definitions: contacts grouped by subscription status at
+    the as-of date (and all contacts), engaged status at the start (as-of − days) and the end, and who changed
+    to unsubscribed in the period (unsubscribed now, first unsubscribe event after the start). The start
+    population is the contacts existing then as known at the as-of date."""
+    start = as_of - dt.timedelta(days=days)
+    end_status = expected_engagement(raw, as_of).engagement_status
+    start_status = expected_engagement(raw, start).engagement_status
+    contacts, orders, events = clean_data(raw, as_of=as_of)
+    # Who existed at the start as known at the as-of date (each contact's version then, like dim_contacts).
+    created = pd.DataFrame({"contact_id": contacts.contact_id, "day": contacts.created.dt.tz_convert("UTC").dt.date})
+    evidence = pd.concat([created, orders[["contact_id", "day"]], events[["contact_id", "day"]]])
+    first_seen = evidence.groupby("contact_id").day.min()
+    start_status = start_status[start_status.index.isin(first_seen[first_seen <= start].index)]
+    subscription = contacts.set_index("contact_id").subscription_status.str.lower().reindex(end_status.index)
+    types = pd.read_csv(SEEDS / "event_types.csv")
+    unsubscribe_types = set(types[types.is_unsubscribe].event_type)
+    unsubscribes = events[events.event_type.isin(unsubscribe_types) & (events.day <= as_of)]
+    first = unsubscribes.groupby("contact_id").day.min().reindex(end_status.index)
+    changed = (subscription == "unsubscribed") & first.notna() & (first > start)
+    per_contact = pd.DataFrame(
+        {"group": subscription, "start": start_status.reindex(end_status.index), "end": end_status, "unsub": changed}
+    )
+    rows = []
+    for group, members in [("All contacts", per_contact), *per_contact.groupby("group")]:
+        for status in ("Engaged", "Non-engaged"):
+            at_start = int((members.start == status).sum())
+            rows.append({
+                "contact_group": group, "engagement_status": status, "start_contacts": at_start,
+                "end_contacts": int((members.end == status).sum()),
+                "new_contacts": int((members.start.isna() & (members.end == status)).sum()),
+                "moved_in": int((members.start.notna() & (members.start != status) & (members.end == status)).sum()),
+                "moved_out": int(((members.start == status) & (members.end != status)).sum()),
+                "unsubscribed_in_period": int((members.unsub & (members.end == status)).sum()),
+            })  # fmt: skip
+    return pd.DataFrame(rows).set_index(["contact_group", "engagement_status"]).sort_index()

@@ -33,7 +33,7 @@ MARTS = {
     "opportunity_ideas": "phase_order, intent_order",
     "engagement_status": "contact_id",
     "engagement_status_summary": "contact_group",
-    "engagement_status_changes": "engagement_status",
+    "engagement_status_changes": "contact_group, engagement_status",
     "sunset_candidates": "contact_id",
     "opportunity_movement": "from_group, to_group",
 }

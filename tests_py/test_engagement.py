@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLE_AS_OF, Workspace
-from reference import expected_engagement
+from reference import expected_engagement, expected_engagement_changes
 
 pytestmark = pytest.mark.build
 
@@ -52,3 +52,21 @@ def test_engagement_and_opportunity_groups_match_the_pandas_reference(sample_war
     levels = expected.engagement_level.value_counts()
     assert all(levels.get(level, 0) > 50 for level in ("Lightly engaged", "Moderately engaged", "Most engaged"))
     assert (expected.engagement_status == "Engaged").sum() > 100 and (expected.engagement_status == "Non-engaged").sum() > 100
+
+
+def test_engagement_status_changes_match_the_pandas_reference(sample_warehouse: Workspace) -> None:
+    """Counts per subscription status and all contacts, and the percentages from them (of the start)."""
+    as_of = dt.date.fromisoformat(SAMPLE_AS_OF)
+    expected = expected_engagement_changes(sample_warehouse.raw, as_of)
+    mart = sample_warehouse.query("select * from marts.engagement_status_changes").set_index(
+        ["contact_group", "engagement_status"]
+    )
+    groups = mart[mart.end_contacts + mart.start_contacts > 0]
+    pd.testing.assert_frame_equal(groups[expected.columns].sort_index(), expected, check_dtype=False)
+    assert (mart.drop(expected.index).end_contacts == 0).all(), "a group without contacts has zeros"
+    assert expected.loc["All contacts"].unsubscribed_in_period.sum() > 0, "the data has unsubscribes in the period"
+    percentages = {"net_change": "net_change_pct", "new_contacts": "new_contacts_pct", "moved_in": "moved_in_pct",
+                   "moved_out": "moved_out_pct", "unsubscribed_in_period": "unsubscribed_pct"}  # fmt: skip
+    for count, percentage in percentages.items():
+        want = 100.0 * mart[count] / mart.start_contacts.where(mart.start_contacts > 0)
+        pd.testing.assert_series_equal(mart[percentage], want, check_names=False, check_dtype=False)

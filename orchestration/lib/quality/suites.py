@@ -218,7 +218,8 @@ DECLARATIONS: dict[str, Declared] = {
             """, equal=(("contacts_with_status", "contacts"),)),),
     ),
     "engagement_status_summary": Declared(sets={"contact_group": "contact_groups"}),
-    "engagement_status_changes": Declared(sets={"engagement_status": "engagement_statuses"}, checks=(
+    "engagement_status_changes": Declared(
+        sets={"engagement_status": "engagement_statuses", "contact_group": "contact_groups"}, checks=(
         counts("engagement_status_changes", ("net_change_not_end_minus_start", "net_change <> end_contacts - start_contacts")),
     )),
     "sunset_candidates": Declared(checks=(
