@@ -43,7 +43,7 @@ dbt_vars = $(call check_date,AS_OF_DATE); dbt_vars=(); if [[ -n "$${AS_OF_DATE}"
 # Size of the sample data `make run` generates when RAW_DATA_DIR has none.
 SAMPLE_ARGS ?= --contacts 10000 --orders 60000 --events 400000
 
-.PHONY: help install data build publish run summary validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean
+.PHONY: help install data build publish run summary metrics dashboard validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -84,6 +84,10 @@ validate: install ## Great Expectations suites on every mart of DUCKDB_PATH; wri
 
 export: install ## Customers export of every active segment (CSV, Parquet, manifest) into exports/<as-of date>/; ARGS="--hash-email" etc.
 	@$(paths); read -ra args <<< "$${ARGS:-}"; $(BIN)/python -m orchestration.segment_export "$${args[@]}"
+
+metrics: install ## Query the semantic layer over the published marts: make metrics ARGS="--metrics revenue --group-by contact__persona" (ARGS="--list" lists them)
+	@$(paths); [[ -f target/semantic_manifest.json ]] || $(BIN)/python -m orchestration.dbt_gate parse --quiet; \
+	METRICS_ARGS="$${ARGS:---list}" $(BIN)/python -m orchestration.metrics
 
 manifest: install ## dbt parse: the manifest Dagster loads the assets from
 	@$(paths); $(BIN)/python -m orchestration.dbt_gate parse --quiet

@@ -297,6 +297,22 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -
     return workspace
 
 
+@pytest.fixture(scope="session")
+def published_sample(sample_warehouse: Workspace, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The sample warehouse published once (`make publish`'s step) for every worker: what readers, the
+    semantic layer and the dashboard see."""
+    from filelock import FileLock
+
+    from orchestration.lib.publish import publish
+
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    published = shared / "published_sample" / sample_warehouse.database.name
+    with FileLock(str(shared / "published_sample.lock")):
+        if not published.is_file():
+            publish(sample_warehouse.database, published)
+    return published
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     (tmp_path / "raw").mkdir()
