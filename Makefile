@@ -15,9 +15,10 @@ RAW_DATA_DIR ?= data/raw
 DUCKDB_PATH ?= warehouse/customer_segments.duckdb
 AS_OF_DATE ?=
 DAGSTER_PORT ?= 3000
+DASHBOARD_PORT ?= 8501
 # pytest workers (pytest-xdist); a module's tests stay on one worker, so module fixtures build once.
 PYTEST_WORKERS ?= 2
-export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT PYTEST_WORKERS SAMPLE_ARGS
+export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT DASHBOARD_PORT PYTEST_WORKERS SAMPLE_ARGS
 
 # Telemetry off everywhere; dbt reads the project's own profile.
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -89,6 +90,10 @@ metrics: install ## Query the semantic layer over the published marts: make metr
 	@$(paths); [[ -f target/semantic_manifest.json ]] || $(BIN)/python -m orchestration.dbt_gate parse --quiet; \
 	METRICS_ARGS="$${ARGS:---list}" $(BIN)/python -m orchestration.metrics
 
+dashboard: install ## Serve the marketers' dashboard on http://127.0.0.1:$(DASHBOARD_PORT), read-only over the published marts
+	@$(paths); [[ "$${DASHBOARD_PORT}" =~ ^[0-9]+$$ ]] || { echo "DASHBOARD_PORT must be a port number" >&2; exit 2; }; \
+	exec $(BIN)/python -m dashboard.serve --port "$${DASHBOARD_PORT}"
+
 manifest: install ## dbt parse: the manifest Dagster loads the assets from
 	@$(paths); $(BIN)/python -m orchestration.dbt_gate parse --quiet
 
@@ -119,7 +124,7 @@ test: install lint-python ## Everything CI runs: ruff, then pytest and sqlfluff
 	@LINT_PROCESSES=1 $(MAKE) --no-print-directory -j2 --output-sync=target test-python lint-sql
 
 lint-python: install
-	$(BIN)/ruff check orchestration tests_py
+	$(BIN)/ruff check orchestration dashboard tests_py
 
 
 test-python: install ## pytest: generator, loader, and end-to-end builds on generated data

@@ -1,0 +1,231 @@
+"""The dashboard in a real browser: `make dashboard`'s server on a free port over
+the published sample, every page driven by headless Chromium (Debian's
+package, installed here when missing). The numbers on the pages equal the
+marts, a screenshot of each page lands in warehouse/screenshots/, and any
+browser console error or failed request (an asset fetched from the internet
+included) fails the test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import PROJECT_DIR, Workspace
+from dashboard.pages import tile_key
+from dashboard.serve import streamlit_command
+
+pytestmark = pytest.mark.build
+
+SCREENSHOTS = PROJECT_DIR / "warehouse" / "screenshots"
+PAGES = ["Opportunities", "Personas", "Engagement", "Segments"]
+
+
+def chromium() -> str:
+    """Debian's Chromium; installed with apt-get when missing (CI is a fresh machine)."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        result = subprocess.run([*sudo, *command], capture_output=True, text=True, env=environment, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"cannot install Chromium ({' '.join(command)}): {result.stderr[-1000:]}")
+    found = shutil.which("chromium")
+    assert found, "apt-get installed chromium but it is not on PATH"
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Browser:
+    page: object
+    base: str
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+    def open(self, title: str) -> None:
+        """Navigates as a user does, with the sidebar (a deep link makes Streamlit probe paths that 404)."""
+        page = self.page
+        page.locator('[data-testid="stSidebarNavLink"]', has_text=title).click()
+        page.locator('[data-testid="stHeading"] h1', has_text=title).wait_for()
+        self.settle()
+
+    def settle(self) -> None:
+        self.page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        self.page.wait_for_timeout(800)
+
+    def metric(self, container: str, label: str | None = None) -> str:
+        scope = self.page.locator(f".st-key-{container}")
+        metrics = scope.locator('[data-testid="stMetric"]')
+        if label is not None:
+            metrics = metrics.filter(has=self.page.locator('[data-testid="stMetricLabel"]', has_text=label))
+        return metrics.first.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+    def table(self, key: str) -> pd.DataFrame:
+        """A static table's text, the first column as the index."""
+        table = self.page.locator(f".st-key-{key} table").first
+        header = [cell.inner_text().strip() for cell in table.locator("thead th").all()]
+        rows = [[cell.inner_text().strip() for cell in row.locator("th, td").all()] for row in table.locator("tbody tr").all()]
+        frame = pd.DataFrame(rows, columns=header if len(header) == len(rows[0]) else None)
+        return frame.set_index(frame.columns[0])
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name.lower()}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def browser(sample_warehouse: Workspace, published_sample: Path) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    port = free_port()
+    environment = {**os.environ, "DUCKDB_PATH": str(sample_warehouse.database),
+                   "PUBLISHED_DUCKDB_PATH": str(published_sample), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}  # fmt: skip
+    server = subprocess.Popen(streamlit_command(port), cwd=PROJECT_DIR, env=environment,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            assert server.poll() is None, server.stdout.read() if server.stdout else "the dashboard stopped"
+            assert time.monotonic() < deadline, "the dashboard did not start within 60 s"
+            time.sleep(0.3)
+        with sync_playwright() as playwright:
+            chrome = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+            page = chrome.new_page(viewport={"width": 1400, "height": 2400})
+            driven = Browser(page, base)
+            page.on("console", lambda message: driven.console_errors.append(message.text) if message.type == "error" else None)
+            page.on("requestfailed", lambda request: driven.failed_requests.append(f"{request.url} ({request.failure})"))
+            page.on("response", lambda response: driven.failed_requests.append(f"{response.url} ({response.status})")
+                    if response.status >= 400 else None)  # fmt: skip
+            page.goto(base)
+            page.locator('[data-testid="stHeading"] h1', has_text="Opportunities").wait_for(timeout=60_000)
+            driven.settle()
+            yield driven
+            chrome.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    # every page was visited by then: no console error, no failed request, nothing fetched from elsewhere
+    assert driven.console_errors == [], driven.console_errors[:5]
+    assert driven.failed_requests == [], driven.failed_requests[:5]
+
+
+def marts(published: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(published), read_only=True) as connection:
+        cursor = connection.execute(sql)
+        return pd.DataFrame(cursor.fetchall(), columns=[column[0] for column in cursor.description])
+
+
+def test_opportunities_grid_equals_the_marts_and_selected_tiles_give_their_condition(
+    browser: Browser, published_sample: Path
+) -> None:
+    browser.open("Opportunities")
+    tiles = marts(published_sample, "select * from marts.opportunity_tiles")
+    summary = marts(published_sample, "select * from marts.opportunity_summary").iloc[0]
+    assert len(tiles) == 21
+    for tile in tiles.itertuples():
+        assert browser.metric(tile_key(tile.persona, tile.engagement_level)) == f"{tile.contacts:,}", tile.opportunity_group
+    for label, value in (("Contacts", summary.contacts), ("Opportunities", summary.opportunities),
+                         ("Non-engaged", summary.non_engaged)):  # fmt: skip
+        metric = browser.page.locator('[data-testid="stMetric"]').filter(
+            has=browser.page.locator('[data-testid="stMetricLabel"]', has_text=label)).first  # fmt: skip
+        assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == f"{value:,}"
+    chosen = tiles.sort_values("contacts").tail(2)
+    for tile in chosen.itertuples():
+        browser.page.locator(f".st-key-{tile_key(tile.persona, tile.engagement_level)} [data-testid=stCheckbox] label").click()
+        browser.settle()
+    code = browser.page.locator('[data-testid="stCode"]').last.inner_text()
+    condition = yaml.safe_load(code)["condition"]
+    assert condition["score"] == "opportunity_group" and condition["op"] == "in"
+    assert sorted(condition["value"]) == sorted(chosen.opportunity_group)
+    browser.screenshot("Opportunities")
+
+
+def test_personas_and_movement_equal_the_marts(browser: Browser, published_sample: Path) -> None:
+    browser.open("Personas")
+    table = browser.table("persona_table")
+    summary = marts(published_sample, "select * from marts.rfm_persona_summary where customers > 0").set_index("persona")
+    assert sorted(table.index) == sorted(summary.index)
+    for persona, row in summary.iterrows():
+        shown = table.loc[persona]
+        assert shown["Customers"] == f"{row.customers:,}" and shown["Orders"] == f"{row.valid_orders:,}"
+        assert shown["Revenue"] == f"{row.revenue:,.2f}" and shown["AOV"] == f"{row.average_order_value:,.2f}"
+        assert shown["Average CLV"] == f"{row.average_clv:,.2f}" and shown["% revenue"] == f"{row.pct_of_revenue:.1f}%"
+    movement = browser.table("movement_matrix")
+    built = marts(published_sample, "select * from marts.persona_movement")
+    for row in built.itertuples():
+        assert movement.loc[row.from_persona, row.to_persona] == str(row.customers), (row.from_persona, row.to_persona)
+    browser.screenshot("Personas")
+
+
+def test_engagement_counts_and_percentages_equal_the_marts(browser: Browser, published_sample: Path) -> None:
+    browser.open("Engagement")
+    changes = marts(published_sample, "select * from marts.engagement_status_changes order by group_order, engagement_status")
+    everyone = changes[changes.contact_group == "All contacts"].set_index("engagement_status")
+    assert browser.page.locator('[data-testid="stMetricValue"]').first.inner_text().strip() == (
+        f"{everyone.loc['Engaged'].end_contacts:,}"
+    )
+    shown = browser.table("engagement_changes").reset_index()
+    assert len(shown) == len(changes)
+    for (_, row), (_, want) in zip(shown.iterrows(), changes.iterrows(), strict=True):
+        assert (row.Group, row.Status, row.Start, row.End) == (
+            want.contact_group, want.engagement_status, f"{want.start_contacts:,}", f"{want.end_contacts:,}")
+        expected_pct = "–" if pd.isna(want.net_change_pct) else f"{want.net_change_pct:+.1f}%"
+        assert row["Net %"] == expected_pct and row["Unsubscribed"] == f"{want.unsubscribed_in_period:,}"
+    summary = browser.table("engagement_summary")
+    for row in marts(published_sample, "select * from marts.engagement_status_summary").itertuples():
+        assert summary.loc[row.contact_group, "Engaged"] == f"{row.engaged:,}"
+    browser.screenshot("Engagement")
+
+
+def test_segments_catalog_and_revenue_trees_equal_the_marts(browser: Browser, published_sample: Path) -> None:
+    browser.open("Segments")
+    catalog = browser.table("segment_catalog")
+    segments = marts(published_sample, "select * from marts.segments "
+                                       "order by is_recommended desc, recommended_rank nulls last, segment_key")  # fmt: skip
+    assert list(catalog.Key) == list(segments.segment_key)
+    assert list(catalog.Members) == [f"{n:,}" for n in segments.members]
+    summaries = marts(published_sample, "select * from marts.segment_summary").set_index("segment_key")
+    for key in list(segments.segment_key)[:2]:
+        name = segments.set_index("segment_key").name[key]
+        browser.page.locator(".st-key-segment button[aria-label=Open]").click()
+        browser.page.get_by_role("option", name=name, exact=True).click()
+        browser.settle()
+        browser.page.locator("h3", has_text=name).wait_for()
+        want = summaries.loc[key]
+        assert browser.metric("revenue_tree", "Revenue") == f"{want.net_revenue:,.2f}"
+        assert browser.metric("revenue_tree", "Customers") == f"{want.customers:,}"
+        assert browser.metric("revenue_tree", "AOV") == (
+            "–" if pd.isna(want.average_order_value) else f"{want.average_order_value:,.2f}")
+        assert browser.metric("revenue_tree", "Revenue per customer") == (
+            "–" if pd.isna(want.revenue_per_customer) else f"{want.revenue_per_customer:,.2f}")
+    sql = browser.page.locator('[data-testid="stCode"]').last.inner_text()
+    assert "select" in sql.lower() and "contact_id" in sql
+    assert browser.page.locator(".st-key-overlap table").count() == 1
+    browser.screenshot("Segments")
