@@ -8,13 +8,27 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+
+import duckdb
 
 from orchestration.lib.publish import published_path
 from orchestration.lib.quality.runner import as_of_date_in, data_docs_index, gx_project_dir, run_suites
 from orchestration.lib.quality.suites import SuiteSettings
 from orchestration.lib.warehouse import configure_environment, duckdb_path
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
+
+
+def run_name(database: Path, as_of_date: str) -> str:
+    """The validation run's name in Data Docs: the as-of date, and the dbt build that was published."""
+    try:
+        with duckdb.connect(str(database), read_only=True) as connection:
+            invocation = connection.execute("select max(dbt_invocation_id) from publication.published_relations").fetchone()[0]
+    except duckdb.Error:  # not a published file
+        invocation = None
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    return f"as of {as_of_date}, " + (f"dbt build {invocation}" if invocation else f"validated {stamp} UTC")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = SuiteSettings(as_of_date=as_of_date)
     # Data Docs live beside the working warehouse whichever file is validated.
     project_dir = gx_project_dir(args.duckdb_path or duckdb_path())
-    results = run_suites(database, settings=settings, marts=args.mart, project_dir=project_dir)
+    results = run_suites(database, settings=settings, marts=args.mart, project_dir=project_dir,
+                         run_name=run_name(database, as_of_date))  # fmt: skip
     failed = [result for result in results if not result.success]
     for result in results:
         passed = sum(outcome.success for outcome in result.outcomes)

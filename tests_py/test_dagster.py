@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -225,7 +226,16 @@ def test_great_expectations_check_fails_on_a_corrupted_mart_and_passes_on_a_clea
     )
     assert validate.returncode == 1, validate.stdout + validate.stderr
     assert "rfm_scores" in validate.stdout and "FAILED" in validate.stdout and "[42]" in validate.stdout
-    assert (corrupted.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
+    site = corrupted.parent / "gx" / "uncommitted" / "data_docs" / "local_site"
+    assert (site / "index.html").is_file()
+    # Data Docs: one suite per mart, the run named for its date, nothing loaded from the internet
+    assert [page.name for page in (site / "expectations" / "marts").iterdir()] == ["rfm_scores.html"]
+    (run,) = (site / "validations" / "marts" / "rfm_scores").iterdir()
+    assert re.fullmatch(rf"as of {PARTITIONS[-1]}, validated \d{{4}}-\d\d-\d\d \d\d:\d\d UTC", run.name), run.name
+    for page in site.rglob("*.html"):
+        loads = re.findall(r"<(?:script|link|img)\b[^>]*(?:src|href)=[\"'](https?://[^\"']+)", page.read_text())
+        assert loads == [], (page, loads[:3])
+    assert (site / "static" / "vendor" / "bootstrap" / "dist" / "css" / "bootstrap.min.css").is_file()
 
 
 def test_a_locked_warehouse_fails_with_a_clear_message_and_retries(environment: Workspace, tmp_path: Path) -> None:

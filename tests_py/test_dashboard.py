@@ -229,3 +229,35 @@ def test_segments_catalog_and_revenue_trees_equal_the_marts(browser: Browser, pu
     assert "select" in sql.lower() and "contact_id" in sql
     assert browser.page.locator(".st-key-overlap table").count() == 1
     browser.screenshot("Segments")
+
+
+def test_data_docs_render_offline_with_one_entry_per_mart(
+    browser: Browser, published_sample: Path, tmp_path: Path
+) -> None:
+    """`make validate` on the published sample, then its Data Docs opened from disk: every script and
+    stylesheet loads from the site itself, the results table renders, one row per mart suite."""
+    from orchestration.lib.quality.runner import data_docs_index, run_suites
+    from orchestration.lib.quality.suites import SuiteSettings
+
+    as_of = str(marts(published_sample, "select max(as_of_date) as d from marts.dim_contacts").d[0])
+    results = run_suites(published_sample, SuiteSettings(as_of_date=as_of), project_dir=tmp_path,
+                         run_name=f"as of {as_of}, test run")  # fmt: skip
+    assert all(result.success for result in results), [r.mart for r in results if not r.success]
+    page = browser.page.context.browser.new_page(viewport={"width": 1400, "height": 1400})
+    problems: list[str] = []
+    page.on("request", lambda request: problems.append(request.url)
+            if not request.url.startswith(("file:", "data:")) else None)  # fmt: skip
+    page.on("requestfailed", lambda request: problems.append(f"{request.url} {request.failure}"))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(data_docs_index(tmp_path).as_uri())
+    rows = page.locator("table.table tbody tr")
+    rows.first.wait_for()
+    assert problems == [], problems[:5]
+    assert len(results) == 38
+    assert page.locator(".pagination-info").first.inner_text().strip().endswith(f"of {len(results)} rows")
+    names = page.evaluate("() => Array.from(document.querySelectorAll('table.table tbody tr'))"
+                          ".filter(row => row.cells.length > 2).map(row => row.cells[2].innerText.trim())")  # fmt: skip
+    assert names and set(names) == {f"as of {as_of}, test run"}
+    assert page.evaluate("() => getComputedStyle(document.querySelector('table.table')).borderCollapse") == "collapse"
+    page.screenshot(path=str(SCREENSHOTS / "data_docs.png"))
+    page.close()

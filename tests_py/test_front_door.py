@@ -192,6 +192,15 @@ def test_make_run_builds_a_users_parquet_files_and_leaves_them_byte_for_byte(tmp
     for entity, raw_rows in counts.raw_rows.items():
         assert raw_rows == len(pd.read_parquet(raw / f"{entity}.parquet"))
     assert counts.is_reconciled.all()
+    # a README metric query, as a user types it, on what was just published
+    metric = subprocess.run(
+        ["make", "--no-print-directory", "metrics", "ARGS=--metrics revenue,customers --group-by contact__persona"],
+        cwd=PROJECT_DIR, env={**os.environ, "DUCKDB_PATH": str(database)}, capture_output=True, text=True, check=False,
+    )
+    assert metric.returncode == 0, metric.stdout + metric.stderr
+    champions = query(database, "select * from marts.rfm_persona_summary where persona = 'Champions'").iloc[0]
+    line = next(line for line in metric.stdout.splitlines() if line.strip().startswith("Champions"))
+    assert line.split()[1:] == [f"{champions.revenue:,.2f}", f"{champions.customers:,}"], line
 
 
 def test_a_failed_build_publishes_nothing(tmp_path: Path, shop_warehouse: Path) -> None:

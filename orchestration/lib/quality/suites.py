@@ -329,6 +329,17 @@ DECLARATIONS: dict[str, Declared] = {
                     where a.members_in_both <> b.members_in_both) as asymmetric_pairs
             """, zero=("diagonal_not_members", "asymmetric_pairs"), equal=(("pairs", "segments_squared"),)),),
     ),
+    # MetricFlow's calendar: every day from its first to the as-of date, no gap, none after it.
+    "metricflow_time_spine": Declared(checks=(
+        Check("calendar", """
+            select
+                count(*) - (max(date_day) - min(date_day) + 1) as days_missing_or_repeated,
+                count(*) filter (where date_day > {day}) as days_after_as_of_date,
+                cast(max(date_day) = {day} as integer) as ends_on_the_as_of_date,
+                1 as one
+            from {m}.metricflow_time_spine
+        """, zero=("days_missing_or_repeated", "days_after_as_of_date"), equal=(("ends_on_the_as_of_date", "one"),)),
+    )),
     "segment_comparison": Declared(ranges={"compare_position": (1, 5)}, row_count=(0, 5), checks=(
         Check("matches_summary_and_overlap", """
             select
