@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--steps",
         default="generate,build",
-        help="comma-separated: generate, build, refresh, export (default: generate,build)",
+        help="comma-separated: generate, build, refresh, publish, export (default: generate,build)",
     )
     parser.add_argument(
         "--work-dir",
@@ -110,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.events is not None:
         scale["events"] = args.events
     steps = [step.strip() for step in args.steps.split(",") if step.strip()]
-    unknown = set(steps) - {"generate", "build", "refresh", "export"}
+    unknown = set(steps) - {"generate", "build", "refresh", "publish", "export"}
     if unknown:
-        parser.error(f"unknown steps {sorted(unknown)}; choose from generate, build, refresh, export")
+        parser.error(f"unknown steps {sorted(unknown)}; choose from generate, build, refresh, publish, export")
     work = args.work_dir / args.scale
     raw = work / "raw"
     database = work / "warehouse.duckdb"
@@ -191,9 +191,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         results["refresh_as_of_date"] = next_day
         results["refresh_model_seconds"] = model_seconds(work / "target" / "run_results.json")
-    if "export" in steps:
+    published = database.parent / "published" / database.name
+    env["PUBLISHED_DUCKDB_PATH"] = str(published)
+    if "publish" in steps:
         if not database.exists():
-            parser.error("the export step needs a built warehouse: run the build step first")
+            parser.error("the publish step needs a built warehouse: run the build step first")
+        results["publish"] = measured(
+            [sys.executable, "-m", "orchestration.publish", "--run-results", str(work / "target" / "run_results.json")], env
+        )
+        results["published_bytes"] = published.stat().st_size
+    if "export" in steps:
+        if not published.exists():
+            parser.error("the export step reads the published marts: run the publish step first")
         exports = work / "exports"
         results["export"] = measured(
             [sys.executable, "-m", "orchestration.segment_export", "--out", str(exports)], env
