@@ -200,6 +200,7 @@ class Workspace:
             **os.environ,
             "RAW_DATA_DIR": str(self.raw),
             "DUCKDB_PATH": str(self.database),
+            "PUBLISHED_DUCKDB_PATH": "",  # published/ beside DUCKDB_PATH, whatever the developer's shell says
             "DBT_PROFILES_DIR": str(self.project),
             "DBT_PROJECT_DIR": str(self.project),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

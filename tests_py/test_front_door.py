@@ -47,6 +47,7 @@ def make_run(raw: Path, database: Path, *extra: str) -> subprocess.CompletedProc
         **os.environ,
         "RAW_DATA_DIR": str(raw),
         "DUCKDB_PATH": str(database),
+        "PUBLISHED_DUCKDB_PATH": "",
         "AS_OF_DATE": AS_OF,
         "CUSTOMER_SEGMENTS_LOCK_TIMEOUT": "0",
     }
@@ -195,7 +196,8 @@ def test_make_run_builds_a_users_parquet_files_and_leaves_them_byte_for_byte(tmp
     # a README metric query, as a user types it, on what was just published
     metric = subprocess.run(
         ["make", "--no-print-directory", "metrics", "ARGS=--metrics revenue,customers --group-by contact__persona"],
-        cwd=PROJECT_DIR, env={**os.environ, "DUCKDB_PATH": str(database)}, capture_output=True, text=True, check=False,
+        cwd=PROJECT_DIR, env={**os.environ, "DUCKDB_PATH": str(database), "PUBLISHED_DUCKDB_PATH": ""},
+        capture_output=True, text=True, check=False,
     )
     assert metric.returncode == 0, metric.stdout + metric.stderr
     champions = query(database, "select * from marts.rfm_persona_summary where persona = 'Champions'").iloc[0]
