@@ -35,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         wait_until_free(working, read_only=True)
         publication = publish(working, target, invocation_id=invocation_of(args.run_results))
-    except (PublishError, WarehouseLockedError) as error:
+    except WarehouseLockedError as error:
+        print(f"publish: {error}", file=sys.stderr)
+        return 3  # as the other commands that wait for the warehouse (orchestration.dbt_gate.LOCKED)
+    except PublishError as error:
         print(f"publish: {error}", file=sys.stderr)
         return 2
     rows = sum(publication.relations.values())
