@@ -98,7 +98,7 @@ def personas(served: Served, as_of: dt.date, dates: list[dt.date]) -> None:
         "AOV": table.average_order_value.map(_money),
     })  # fmt: skip
     _table(shown, "persona_table")
-    st.bar_chart(table.set_index("persona").revenue.astype(float), x_label="persona", y_label="revenue")
+    st.bar_chart(table.set_index("persona").revenue.astype(float), x_label="persona", y_label="revenue", sort=False)
 
     st.subheader("Persona movement")
     order = served.persona_order()
@@ -221,7 +221,9 @@ def segments(served: Served, as_of: dt.date) -> None:
 
     st.markdown("**Historical revenue** (per month, last months; the current month is partial)")
     monthly = served.segment_revenue_monthly(key)
-    st.bar_chart(monthly.set_index("month_start_date").revenue.astype(float), x_label="month", y_label="revenue")
+    months = pd.to_datetime(monthly.month_start_date).dt.strftime("%Y-%m")
+    st.bar_chart(pd.Series(monthly.revenue.astype(float).to_numpy(), index=months, name="revenue"),
+                 x_label="month", y_label="revenue")  # fmt: skip
 
     st.markdown("**Breakdown**")
     attributes = served.breakdown_attributes()
@@ -231,7 +233,9 @@ def segments(served: Served, as_of: dt.date) -> None:
 
     st.markdown("**Size history**")
     sizes = served.segment_size_history(key)
-    st.line_chart(sizes.set_index("as_of_date")[["members"]], y_label="members")
+    days = pd.to_datetime(sizes.as_of_date).dt.strftime("%Y-%m-%d")
+    st.bar_chart(pd.DataFrame({"members": sizes.members.to_numpy()}, index=days), x_label="as-of date", y_label="members")
+    st.caption(f"{len(sizes)} as-of date(s) in segment_sizes_history; a backfill (`make backfill`) adds past days.")
 
     st.markdown("**Compare** (up to five segments) **and overlap**")
     chosen = st.multiselect("Segments to compare", keys, default=keys[: min(3, len(keys))], max_selections=5,
