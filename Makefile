@@ -83,7 +83,7 @@ run: install data build publish summary ## Install, generate sample data if none
 validate: install ## Great Expectations suites on every published mart; writes offline Data Docs beside DUCKDB_PATH
 	@$(paths); $(BIN)/python -m orchestration.validate
 
-export: install ## Customers export of every active segment, from the published marts, (CSV, Parquet, manifest) into exports/<as-of date>/; ARGS="--hash-email" etc.
+export: install ## Customers export of every active segment (CSV, Parquet, manifest) from the published marts into exports/<as-of date>/; ARGS="--hash-email" etc.
 	@$(paths); read -ra args <<< "$${ARGS:-}"; $(BIN)/python -m orchestration.segment_export "$${args[@]}"
 
 metrics: install ## Query the semantic layer over the published marts: make metrics ARGS="--metrics revenue --group-by contact__persona" (ARGS="--list" lists them)
