@@ -62,12 +62,16 @@ class ReadOnlyDuckDbClient:
     def sql_plan_renderer(self) -> Any:
         return self._renderer
 
+    def fetch(self, stmt: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows, values as DuckDB returns them (decimals stay exact)."""
+        cursor = self._connection.execute(stmt)
+        return [column[0] for column in cursor.description], cursor.fetchall()
+
     def query(self, stmt: str, sql_bind_parameter_set: Any = None) -> Any:
         from metricflow.data_table.mf_table import MetricFlowDataTable
 
-        cursor = self._connection.execute(stmt)
-        columns = [column[0] for column in cursor.description]
-        return MetricFlowDataTable.create_from_rows(column_names=columns, rows=cursor.fetchall())
+        columns, rows = self.fetch(stmt)
+        return MetricFlowDataTable.create_from_rows(column_names=columns, rows=rows)
 
     def execute(self, stmt: str, sql_bind_parameter_set: Any = None) -> None:
         raise MetricsError("the published file is read-only: metric queries only read")
@@ -144,8 +148,8 @@ class SemanticLayer:
               order: Sequence[str] = (), limit: int | None = None, start: dt.datetime | None = None,
               end: dt.datetime | None = None) -> MetricResult:  # fmt: skip
         sql = self.explain(metrics, group_by, where, order, limit, start, end)
-        cursor = self.client._connection.execute(sql)
-        return MetricResult([column[0] for column in cursor.description], cursor.fetchall(), sql)
+        columns, rows = self.client.fetch(sql)
+        return MetricResult(columns, rows, sql)
 
     def close(self) -> None:
         self.client.close()
