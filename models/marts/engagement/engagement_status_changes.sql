@@ -13,10 +13,6 @@ contacts as (
     select * from {{ ref('dim_contacts') }}
 ),
 
-subscription_statuses as (
-    select * from {{ ref('subscription_statuses') }}
-),
-
 unsubscribe_types as (
     select event_type from {{ ref('event_types') }}
     where is_unsubscribe
@@ -94,14 +90,7 @@ grouped as (
 -- Every subscription status and all contacts, each with both engagement
 -- statuses, even when there is no contact.
 contact_groups as (
-    select
-        subscription_status as contact_group,
-        group_order
-    from subscription_statuses
-    union all
-    select
-        'All contacts' as contact_group,
-        0 as group_order
+    {{ engagement_contact_groups() }}
 ),
 
 statuses as (

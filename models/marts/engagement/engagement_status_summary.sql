@@ -4,20 +4,9 @@ engaged_status as (
     select * from {{ ref('engagement_status') }}
 ),
 
-subscription_statuses as (
-    select * from {{ ref('subscription_statuses') }}
-),
-
 -- Every subscription status, even with no contact, and all contacts.
 contact_groups as (
-    select
-        subscription_status as contact_group,
-        group_order
-    from subscription_statuses
-    union all
-    select
-        'All contacts' as contact_group,
-        0 as group_order
+    {{ engagement_contact_groups() }}
 ),
 
 grouped as (
