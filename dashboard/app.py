@@ -51,7 +51,8 @@ def main() -> None:
             "As-of date", dates, index=0, format_func=lambda value: value.isoformat(), key="as_of",
             help="The dates the history tables hold (rfm_scores_history, erfm_scores_history, segment_sizes_history).",
         )  # fmt: skip
-        st.caption(f"Published as of {served.published_as_of().isoformat()}  \n{path}")
+        published_at = served.publication().published_at.max()
+        st.caption(f"As of {served.published_as_of().isoformat()}, published {published_at:%Y-%m-%d %H:%M} UTC  \n{path}")
     navigation = st.navigation([
         st.Page(lambda: pages.opportunities(served, as_of), title="Opportunities", url_path="opportunities",
                 icon=":material/grid_view:", default=True),
