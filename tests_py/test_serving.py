@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -176,3 +177,23 @@ def test_the_readme_metric_examples_run_as_written(
     assert metrics.main(["--metrics", "revnue", "--semantic-manifest", str(manifest),
                          "--published-path", str(published_sample)]) == 2  # fmt: skip
     assert "unknown metric(s) revnue; metrics: average_order_value" in capsys.readouterr().err
+
+
+def test_marts_on_two_as_of_dates_are_not_published(sample_warehouse: Workspace, tmp_path: Path) -> None:
+    """A build that stopped part-way (or a run of part of the graph) leaves marts on two dates: publishing
+    refuses, naming them, and the served file stays as it was."""
+    from orchestration.lib.publish import PublishError, publish
+
+    working = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse.database, working)
+    served = publish(working).path
+    before = served.stat()
+    with duckdb.connect(str(working)) as connection:
+        connection.execute("update marts.segment_summary set as_of_date = as_of_date - interval 1 day")
+        connection.execute("update marts.rfm_scores_history set as_of_date = as_of_date - interval 7 day")
+    with pytest.raises(PublishError, match=r"the marts disagree on the as-of date \(dim_contacts: \d{4}-\d\d-\d\d; "
+                                           r"segment_summary: \d{4}-\d\d-\d\d\)"):  # fmt: skip
+        publish(working)
+    after = served.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert not list(served.parent.glob(".*.publishing*")), "the half-written file is removed"

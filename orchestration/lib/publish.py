@@ -135,6 +135,8 @@ def _write(working: Path, temporary: Path, invocation_id: str | None) -> tuple[d
             relations[f"{schema}.{name}"] = copied
             _copy_comments(connection, schema, name, copy)
         as_of_date = _as_of_date(connection) if f"{MARTS_SCHEMA}.dim_contacts" in relations else None
+        if as_of_date is not None:
+            _check_one_as_of_date(connection, as_of_date)
         published_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
         connection.execute(f"create schema serving.{PUBLICATION_SCHEMA}")
         connection.execute(
@@ -154,6 +156,36 @@ def _write(working: Path, temporary: Path, invocation_id: str | None) -> tuple[d
         connection.execute("checkpoint serving")
         connection.execute("detach serving")
     return relations, as_of_date
+
+
+# Marts that hold several as-of dates by design: the histories (one row per date, backfills add past
+# days), each day's membership changes, and the movement tables' start and end populations.
+MULTI_DATE_SUFFIXES = ("_history", "_movement_contacts")
+MULTI_DATE_MARTS = ("segment_membership_changes",)
+
+
+def _check_one_as_of_date(connection: duckdb.DuckDBPyConnection, as_of_date: str) -> None:
+    """Every other mart with an as_of_date holds dim_contacts' date only: marts on two dates mean a build
+    stopped part-way, or a run built part of the graph, and readers must not see that mix."""
+    tables = [
+        row[0] for row in connection.execute(
+            "select table_name from information_schema.columns where table_catalog = 'serving' "
+            "and table_schema = ? and column_name = 'as_of_date' order by 1", [MARTS_SCHEMA]
+        ).fetchall()
+        if not row[0].endswith(MULTI_DATE_SUFFIXES) and row[0] not in MULTI_DATE_MARTS
+    ]  # fmt: skip
+    others: list[str] = []
+    for table in tables:
+        dates = [row[0].isoformat() for row in connection.execute(
+            f"select distinct as_of_date from serving.{MARTS_SCHEMA}.{_quoted(table)} order by 1").fetchall()]  # fmt: skip
+        if any(date != as_of_date for date in dates):
+            others.append(f"{table}: {', '.join(dates)}")
+    if others:
+        raise PublishError(
+            f"the marts disagree on the as-of date (dim_contacts: {as_of_date}; {'; '.join(others)}): the last "
+            "build stopped part-way or built part of the graph. Build every mart for one date; nothing was "
+            "published, readers keep the previous version."
+        )
 
 
 def _copy_comments(connection: duckdb.DuckDBPyConnection, schema: str, name: str, copy: str) -> None:
