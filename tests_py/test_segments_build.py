@@ -577,11 +577,11 @@ def test_customers_export_files_read_back(built: dict[str, Any], tmp_path: Path)
     assert (tmp_path / "plain" / "notes.txt").read_text() == "mine"
 
     # marts on two as-of dates (a build that stopped part-way) are refused, naming them
+    # (publishing refuses such marts too, test_serving.py; here the published copy itself is split)
     split = tmp_path / "split.duckdb"
     shutil.copy(workspace.database, split)
-    with duckdb.connect(str(split)) as connection:
+    with duckdb.connect(str(publish(split).path)) as connection:
         connection.execute("update marts.dim_contacts set as_of_date = as_of_date + interval 1 day")
-    publish(split)
     refused = subprocess.run(
         [sys.executable, "-m", "orchestration.segment_export", "--out", str(tmp_path / "split")],
         cwd=PROJECT_DIR, env={**workspace.env(), "DUCKDB_PATH": str(split)}, capture_output=True, text=True, check=False,
