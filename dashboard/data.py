@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from orchestration.lib.publish import published_path
+from orchestration.lib.publish import attach_read_only, published_path
 from orchestration.lib.warehouse import duckdb_path
 
 GRID_COLUMNS = ("Lightly engaged", "Moderately engaged", "Most engaged")
@@ -44,12 +44,8 @@ class Served:
 
     @classmethod
     def open(cls, path: Path) -> Served:
-        """Attached to a database of its own: `duckdb.connect(path)` would hand back the database a previous
-        connection of this process opened for that path, that is the previous version's file."""
-        connection = duckdb.connect()
-        connection.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as served (read_only)")
-        connection.execute("use served")
-        return cls(path, connection)
+        """Attached to a database of its own (attach_read_only): a new publish is seen at once."""
+        return cls(path, attach_read_only(path, "served"))
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor per query: Streamlit runs sessions in threads, and a DuckDB connection is not shared

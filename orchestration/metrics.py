@@ -27,9 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from orchestration.lib.publish import published_path
+from orchestration.lib.publish import attach_read_only, published_path
 from orchestration.lib.warehouse import PROJECT_DIR, configure_environment, duckdb_path
 
 SEMANTIC_MANIFEST = PROJECT_DIR / "target" / "semantic_manifest.json"
@@ -49,10 +47,7 @@ class ReadOnlyDuckDbClient:
 
         self._engine = SqlEngine.DUCKDB
         self._renderer = DuckDbSqlPlanRenderer()
-        self._connection = duckdb.connect()
-        quoted = '"' + catalog.replace('"', '""') + '"'
-        self._connection.execute(f"attach '{str(published).replace(chr(39), chr(39) * 2)}' as {quoted} (read_only)")
-        self._connection.execute(f"use {quoted}")
+        self._connection = attach_read_only(published, catalog)
 
     @property
     def sql_engine_type(self) -> Any:

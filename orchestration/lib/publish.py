@@ -209,8 +209,13 @@ def _as_of_date(connection: duckdb.DuckDBPyConnection) -> str | None:
     return row[0].isoformat() if row and row[0] is not None else None
 
 
-def read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """A reader's connection to the serving file (never blocks a build or a publish)."""
+def attach_read_only(path: Path, catalog: str = "served") -> duckdb.DuckDBPyConnection:
+    """A reader's connection to a published file: attached read-only under `catalog` to an in-memory database
+    of its own, and used. A fresh open every time: `duckdb.connect(path)` would hand back the database an open
+    connection of this process already holds, that is, the previous version's file."""
     if not path.is_file():
-        raise PublishError(f"nothing is published at {path}: run `make run` (or `make build publish`) first")
-    return duckdb.connect(str(path), read_only=True)
+        raise PublishError(f"nothing is published at {path}: run `make run` (or `make publish`) first")
+    connection = duckdb.connect()
+    connection.execute(f"attach {_literal(str(path))} as {_quoted(catalog)} (read_only)")
+    connection.execute(f"use {_quoted(catalog)}")
+    return connection
