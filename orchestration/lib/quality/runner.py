@@ -134,7 +134,7 @@ def run_suites(
             raise ValueError(f"no Great Expectations suite for {sorted(unknown)}; suites: {[s.mart for s in suites]}")
         suites = [suite for suite in suites if suite.mart in wanted]
     context = _context(project_dir or gx_project_dir(database))
-    _remove_stale_objects(context, {suite_name(suite.mart) for suite in build_suites(settings)})
+    _remove_stale_objects(context, {suite.name for suite in build_suites(settings)})
     datasource = context.data_sources.add_or_update_pandas(DATASOURCE)
     started = datetime.now(UTC)
     run_id = RunIdentifier(
@@ -156,10 +156,6 @@ def run_suites(
 # Column names of a mart's combined frame: <frame>__<column>.
 FRAME_SEPARATOR = "__"
 _COLUMN_FIELDS = ("column", "column_A", "column_B")
-
-
-def suite_name(mart: str) -> str:
-    return f"marts.{mart}"
 
 
 def _remove_stale_objects(context: Any, current: set[str]) -> None:
@@ -208,7 +204,7 @@ def _run_suite(context: Any, datasource: Any, connection: duckdb.DuckDBPyConnect
         except duckdb.Error as error:
             return SuiteResult(suite.mart, [], error=f"frame {frame.name}: query failed: {error}")
     dataframe, expectations = _combined(suite, frames)
-    name = suite_name(suite.mart)
+    name = suite.name
     try:
         asset = datasource.get_asset(name)
     except LookupError:
