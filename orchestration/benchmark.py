@@ -15,8 +15,11 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -27,24 +30,55 @@ SCALES = {
 }
 
 
-def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
+STEPS = ("generate", "build", "peers", "refresh", "publish", "export")
+# What `make build` runs: every seed, model and data test; the unit tests prove
+# the SQL on fixed rows and run in `make test`, not on a build of real data.
+BUILD_FLAGS = ("--exclude-resource-type", "unit_test")
+# profiles.yml's default for DUCKDB_MEMORY_LIMIT
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def directory_bytes(path: Path) -> int:
+    """Bytes of the files under `path` (0 when it does not exist); files may vanish while it counts."""
+    total = 0
+    for file in path.rglob("*") if path.exists() else []:
+        try:
+            total += file.stat().st_size
+        except FileNotFoundError:
+            continue
+    return total
+
+
+def measured(command: list[str], env: dict[str, str], spill_dir: Path | None = None) -> dict[str, float]:
     """Runs the command in a child that reports its own children's peak RSS, so
-    each step's memory is its own."""
+    each step's memory is its own. With `spill_dir` (DuckDB's temp_directory),
+    its size is sampled every half second and the peak reported as spill."""
     probe = (
         "import resource, subprocess, sys, time; started = time.monotonic(); "
         "code = subprocess.call(sys.argv[1:]); "
         "print('BENCH', code, round(time.monotonic() - started, 1), "
         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)"
     )
-    process = subprocess.run(
-        [sys.executable, "-c", probe, *command], env=env, cwd=PROJECT_DIR, stderr=subprocess.PIPE, text=True, check=False
-    )
-    lines = process.stderr.splitlines()
+    peak_spill = 0
+    with subprocess.Popen(
+        [sys.executable, "-c", probe, *command], env=env, cwd=PROJECT_DIR, stderr=subprocess.PIPE, text=True
+    ) as process:
+        reader = threading.Thread(target=lambda: setattr(process, "captured", process.stderr.read()), daemon=True)
+        reader.start()
+        while process.poll() is None:
+            if spill_dir is not None:
+                peak_spill = max(peak_spill, directory_bytes(spill_dir))
+            time.sleep(0.5)
+        reader.join()
+    lines = process.captured.splitlines()
     sys.stderr.write("\n".join(line for line in lines if not line.startswith("BENCH")) + "\n")
     _, code, seconds, max_rss_kb = next(line for line in lines if line.startswith("BENCH")).split()
     if int(code) != 0:
         raise SystemExit(f"benchmark: step failed with exit code {code}: {' '.join(command)}")
-    return {"seconds": float(seconds), "peak_rss_gib": round(int(max_rss_kb) / 1024 / 1024, 2)}
+    figures = {"seconds": float(seconds), "peak_rss_gib": round(int(max_rss_kb) / 1024 / 1024, 2)}
+    if spill_dir is not None:
+        figures["peak_spill_gib"] = round(peak_spill / 1024**3, 2)
+    return figures
 
 
 def model_seconds(run_results: Path) -> dict[str, float]:
@@ -58,33 +92,106 @@ def model_seconds(run_results: Path) -> dict[str, float]:
     return dict(sorted(times.items(), key=lambda item: -item[1]))
 
 
+# A daily refresh's new data: the last day's events, orders and order lines
+# again, one day later and with new ids, and a new version (dated the new day)
+# of about one in 500 older completed orders: refunded in full, or cancelled.
+NEXT_DAY_ROWS = {
+    "events": ("event_id", "occurred_at", None),
+    "orders": ("order_id", "ordered_at", None),
+    "order_lines": ("order_id", None, "orders"),
+}
+
+
 def append_next_day(raw: Path, last: str) -> str:
-    """Appends a copy of the events of raw event day `last` (the data's last
-    day), one day later and with new ids, to the events file, as a day of new
-    events would arrive; returns the new day."""
+    """Appends the next day's data (NEXT_DAY_ROWS) to the raw Parquet files, as
+    a day of new data would arrive; returns the new day."""
     import duckdb  # the benchmark's only use of it; keeps --help fast
 
-    events = raw / "events.parquet"
-    staged = raw / "events.next_day.tmp"
+    next_day = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
     with duckdb.connect() as connection:
         connection.execute("set enable_progress_bar = false")
-        next_day = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
-        columns = [row[0] for row in connection.execute(f"describe select * from read_parquet('{events}')").fetchall()]
-        shifted = ", ".join(
-            f"'{next_day}-' || event_id as event_id"
-            if column == "event_id"
-            else f"'{next_day}' || substring(trim(occurred_at), 11) as occurred_at"
-            if column == "occurred_at"
-            else column
-            for column in columns
-        )
-        connection.execute(
-            f"copy (select * from read_parquet('{events}') union all "
-            f"select {shifted} from read_parquet('{events}') where substring(trim(occurred_at), 1, 10) = '{last}') "
-            f"to '{staged}' (format parquet)"
-        )
-    staged.replace(events)
+        orders = raw / "orders.parquet"
+        last_orders = f"select order_id from read_parquet('{orders}') where substring(trim(ordered_at), 1, 10) = '{last}'"
+        for entity, (key, stamp, parent) in NEXT_DAY_ROWS.items():
+            path = raw / f"{entity}.parquet"
+            staged = raw / f"{entity}.next_day.tmp"
+            columns = [row[0] for row in connection.execute(f"describe select * from read_parquet('{path}')").fetchall()]
+            shifted = ", ".join(
+                f"'{next_day}-' || {key} as {key}"
+                if column == key
+                else f"'{next_day}' || substring(trim({stamp}), 11) as {stamp}"
+                if column == stamp
+                else column
+                for column in columns
+            )
+            new_rows = (
+                f"select {shifted} from read_parquet('{path}') where order_id in ({last_orders})"
+                if parent
+                else f"select {shifted} from read_parquet('{path}') where substring(trim({stamp}), 1, 10) = '{last}'"
+            )
+            if entity == "orders":
+                corrected = ", ".join(
+                    f"'{next_day}' || substring(trim(ordered_at), 11) as ordered_at"
+                    if column == "ordered_at"
+                    else "case when hash(order_id) % 2 = 0 then 'refunded' else 'cancelled' end as status"
+                    if column == "status"
+                    else "case when hash(order_id) % 2 = 0 then total_amount else refunded_amount end as refunded_amount"
+                    if column == "refunded_amount"
+                    else column
+                    for column in columns
+                )
+                new_rows += (
+                    f" union all select {corrected} from read_parquet('{path}')"
+                    f" where status = 'completed' and hash(order_id) % 500 = 7"
+                    f" and substring(trim(ordered_at), 1, 10) < '{last}'"
+                )
+            connection.execute(f"copy (select * from read_parquet('{path}') union all {new_rows}) to '{staged}' (format parquet)")
+            staged.replace(path)
     return next_day
+
+
+def report(results: dict[str, object]) -> str:
+    """The run's figures side by side, as Markdown: each step, the refresh's
+    share of the full build, and the peers' times against the project's."""
+
+    def step(name: str) -> str:
+        figures = results.get(name)
+        if not isinstance(figures, dict):
+            return f"| {name} | - | - | - |"
+        spill = figures.get("peak_spill_gib")
+        return f"| {name} | {figures['seconds']} s | {figures['peak_rss_gib']} GiB | {'-' if spill is None else f'{spill} GiB'} |"
+
+    lines = [
+        f"{results['scale']}: {results['contacts']:,} contacts / {results['orders']:,} orders / {results['events']:,} events, "
+        f"DUCKDB_MEMORY_LIMIT={results['memory_limit']}, {results['cpus']} cores, {results['date']}",
+        "",
+        "| step | time | peak RSS | peak spill |",
+        "|---|---|---|---|",
+        *(step(name) for name in ("generate", "build", "refresh", "publish", "export")),
+    ]
+    build, refresh = results.get("build"), results.get("refresh")
+    if isinstance(build, dict) and isinstance(refresh, dict):
+        lines += ["", f"refresh / full build = {refresh['seconds'] / build['seconds']:.2f}"]
+    peers = results.get("peers")
+    if isinstance(peers, dict):
+        lines += [
+            "",
+            "peers (each equal to the project's tables row for row; "
+            f"inputs read into memory once: {peers['inputs_read_seconds']} s)",
+            "",
+            "| stage | rows | project | pandas | Polars | one DuckDB query | project ÷ DuckDB | project ÷ pandas |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for stage in ("rfm", "engagement"):
+            figures = peers[stage]
+            to_duckdb = figures["project"] / max(figures["duckdb"], 0.01)
+            to_pandas = figures["project"] / max(figures["pandas"], 0.01)
+            lines.append(
+                f"| {stage} | {figures['rows']:,} ({figures['score_dates']} dates) | {figures['project']} s "
+                f"| {figures['pandas']} s | {figures['polars']} s | {figures['duckdb']} s "
+                f"| {to_duckdb:.1f} | {to_pandas:.1f} |"
+            )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--steps",
         default="generate,build",
-        help="comma-separated: generate, build, refresh, publish, export (default: generate,build)",
+        help=f"comma-separated, run in this order: {', '.join(STEPS)} (default: generate,build)",
     )
     parser.add_argument(
         "--work-dir",
@@ -110,16 +217,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.events is not None:
         scale["events"] = args.events
     steps = [step.strip() for step in args.steps.split(",") if step.strip()]
-    unknown = set(steps) - {"generate", "build", "refresh", "publish", "export"}
+    unknown = set(steps) - set(STEPS)
     if unknown:
-        parser.error(f"unknown steps {sorted(unknown)}; choose from generate, build, refresh, publish, export")
+        parser.error(f"unknown steps {sorted(unknown)}; choose from {', '.join(STEPS)}")
     work = args.work_dir / args.scale
     raw = work / "raw"
     database = work / "warehouse.duckdb"
+    spill = work / "spill"
     env = {
         **os.environ,
         "RAW_DATA_DIR": str(raw),
         "DUCKDB_PATH": str(database),
+        "DUCKDB_TEMP_DIRECTORY": str(spill),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -129,7 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     results_file = out / f"{args.name or args.scale}.json"
     # a run of one step keeps the other step's figures from an earlier run
     results: dict[str, object] = json.loads(results_file.read_text()) if results_file.exists() else {}
-    results.update({"scale": args.scale, **scale, "date": dt.date.today().isoformat(), "cpus": os.cpu_count()})
+    results.update(
+        {
+            "scale": args.scale,
+            **scale,
+            "date": dt.date.today().isoformat(),
+            "cpus": os.cpu_count(),
+            "memory_limit": env.get("DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        }
+    )
     if args.select:
         results["select"] = args.select
     if "generate" in steps:
@@ -159,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 str(bin_dir / "dbt"),
                 "build",
+                *BUILD_FLAGS,
                 "--vars",
                 f"{{as_of_date: '{args.end_date}'}}",
                 "--target-path",
@@ -168,9 +286,17 @@ def main(argv: list[str] | None = None) -> int:
                 *(["--select", args.select] if args.select else []),
             ],
             env,
+            spill,
         )
         results["warehouse_bytes"] = database.stat().st_size
         results["model_seconds"] = model_seconds(work / "target" / "run_results.json")
+        shutil.copyfile(work / "target" / "run_results.json", work / "build_run_results.json")
+    if "peers" in steps:
+        if not (work / "build_run_results.json").exists():
+            parser.error("the peers step compares with a full build: run the build step first")
+        from orchestration.lib import peers  # pandas and Polars: only this step needs them
+
+        results["peers"] = peers.compare(database, work / "build_run_results.json")
     if "refresh" in steps:
         if not database.exists():
             parser.error("the refresh step needs a built warehouse: run the build step first")
@@ -179,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 str(bin_dir / "dbt"),
                 "build",
+                *BUILD_FLAGS,
                 "--vars",
                 f"{{as_of_date: '{next_day}'}}",
                 "--target-path",
@@ -188,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
                 *(["--select", args.select] if args.select else []),
             ],
             env,
+            spill,
         )
         results["refresh_as_of_date"] = next_day
         results["refresh_model_seconds"] = model_seconds(work / "target" / "run_results.json")
@@ -204,22 +332,13 @@ def main(argv: list[str] | None = None) -> int:
         if not published.exists():
             parser.error("the export step reads the published marts: run the publish step first")
         exports = work / "exports"
-        results["export"] = measured(
-            [sys.executable, "-m", "orchestration.segment_export", "--out", str(exports)], env
-        )
+        results["export"] = measured([sys.executable, "-m", "orchestration.segment_export", "--out", str(exports)], env)
         manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
         results["export_rows"] = sum(entry["rows"] for entry in manifest["segments"])
         results["export_bytes"] = sum(path.stat().st_size for path in exports.glob("*.*"))
     results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(results, indent=2))
-    generate = results.get("generate", {})
-    build = results.get("build", {})
-    print(
-        f"| {args.scale} | {scale['contacts']:,} / {scale['orders']:,} / {scale['events']:,} "
-        f"| {generate.get('seconds', '-')} s, {generate.get('peak_rss_gib', '-')} GiB "
-        f"| {build.get('seconds', '-')} s, {build.get('peak_rss_gib', '-')} GiB "
-        f"| {results.get('refresh', {}).get('seconds', '-')} s |"
-    )
+    print(report(results))
+    print(f"(all figures: {results_file.relative_to(PROJECT_DIR)})")
     return 0
 
 

@@ -46,7 +46,11 @@
 {% macro is_implausible_timestamp(text, parsed) -%}
     ({{ parsed }} is not null and (
         {{ parsed }} < cast('1900-01-01' as date)
-        or {{ regex_matches(text, "'[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)? *[+-](1[5-9]|[2-9][0-9]|14:?(0[1-9]|[1-5][0-9]))(:?[0-9]{2})?$'") }}
+        {#- (the like tests are implied by the pattern and spare most rows the regex) #}
+        or (
+            ({{ text }} like '%+%' or {{ text }} like '%:%-%')
+            and {{ regex_matches(text, "'[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)? *[+-](1[5-9]|[2-9][0-9]|14:?(0[1-9]|[1-5][0-9]))(:?[0-9]{2})?$'") }}
+        )
     ))
 {%- endmacro %}
 
@@ -97,7 +101,7 @@
     end
 {%- endmacro %}
 
-{#- The checks of a number column, for first_failed_check: text present but
+{#- The checks of a number column, for checked_rows: text present but
     not a plain number; beyond number_limit() (or `limit`); more decimals
     than `scale`. `parsed` is the column parsed with parse_number(text, scale)
     or parse_amount (null when it did not fit). -#}
@@ -112,7 +116,7 @@
 {#- True when a plain number has a non-zero digit after its first `scale`
     decimals: typing it would round it. -#}
 {% macro has_excess_precision(text, scale) -%}
-    ({{ is_plain_number(text) }} and {{ regex_matches(text, "'[.][0-9]{" ~ scale ~ "}[0-9]*[1-9]'") }})
+    ({{ text }} like '%.%' and {{ is_plain_number(text) }} and {{ regex_matches(text, "'[.][0-9]{" ~ scale ~ "}[0-9]*[1-9]'") }})
 {%- endmacro %}
 
 {#- true/false, t/f, 1/0, yes/no, y/n in any case. -#}

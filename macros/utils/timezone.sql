@@ -9,6 +9,11 @@
 
 {#- The calendar day, in the reporting time zone, of a UTC timestamp. -#}
 {% macro local_date(utc_timestamp) -%}
+    {#- In UTC the day is the timestamp's own date: no time zone conversion
+        (a tenth of a second per million rows on DuckDB). -#}
+    {%- if reporting_timezone() == 'UTC' -%}
+        {{ return('cast(' ~ utc_timestamp ~ ' as date)') }}
+    {%- endif -%}
     {{ return(adapter.dispatch('local_date', 'customer_segments')(utc_timestamp)) }}
 {%- endmacro %}
 

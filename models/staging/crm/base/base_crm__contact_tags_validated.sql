@@ -28,20 +28,17 @@ parsed as (
 
 -- Checks in the precedence of the rejection_reasons seed.
 checked as (
-    select
-        *,
-        {{ first_failed_check([
-            ["contact_id is null", "missing_required_value", "contact_id"],
-            ["tag is null", "missing_required_value", "tag"],
-            [is_unparseable("raw_tagged_at", "tagged_at"), "unparseable_timestamp", "tagged_at"],
-            [is_implausible_timestamp(clean_text("raw_tagged_at"), "tagged_at"), "out_of_range", "tagged_at"],
-            [is_unparseable_number(clean_text("raw_score")), "unparseable_number", "score"],
-            [has_excess_precision(clean_text("raw_score"), 0), "unparseable_number", "score"],
-            [is_out_of_range_number(clean_text("raw_score"), "score"), "out_of_range", "score"],
-            [is_future_timestamp("tagged_at"), "future_timestamp", "tagged_at"],
-            ["not is_known_contact", "unknown_contact", "contact_id"],
-        ]) }}
-    from parsed
+    {{ checked_rows('parsed', [
+        ["contact_id is null", "missing_required_value", "contact_id"],
+        ["tag is null", "missing_required_value", "tag"],
+        [is_unparseable("raw_tagged_at", "tagged_at"), "unparseable_timestamp", "tagged_at"],
+        [is_implausible_timestamp(clean_text("raw_tagged_at"), "tagged_at"), "out_of_range", "tagged_at"],
+        [is_unparseable_number(clean_text("raw_score")), "unparseable_number", "score"],
+        [has_excess_precision(clean_text("raw_score"), 0), "unparseable_number", "score"],
+        [is_out_of_range_number(clean_text("raw_score"), "score"), "out_of_range", "score"],
+        [is_future_timestamp("tagged_at"), "future_timestamp", "tagged_at"],
+        ["not is_known_contact", "unknown_contact", "contact_id"],
+    ]) }}
 ),
 
 -- Duplicates are ranked among clean rows only, newest version first.

@@ -41,25 +41,22 @@ parsed as (
 -- The first failed check names the row's rejection reason; the order follows
 -- the precedence in the rejection_reasons seed.
 checked as (
-    select
-        *,
-        {{ first_failed_check([
-            ["contact_id is null", "missing_required_value", "contact_id"],
-            [clean_text("raw_created_at") ~ " is null", "missing_required_value", "created_at"],
-            ["subscription_status is null", "missing_required_value", "subscription_status"],
-            [is_unparseable("raw_created_at", "created_at"), "unparseable_timestamp", "created_at"],
-            [is_unparseable("raw_updated_at", "updated_at"), "unparseable_timestamp", "updated_at"],
-            [is_unparseable("raw_birth_date", "birth_date"), "unparseable_date", "birth_date"],
-            [is_implausible_timestamp(clean_text("raw_created_at"), "created_at"), "out_of_range", "created_at"],
-            [is_implausible_timestamp(clean_text("raw_updated_at"), "updated_at"), "out_of_range", "updated_at"],
-            [is_implausible_timestamp(clean_text("raw_birth_date"), "birth_date"), "out_of_range", "birth_date"],
-            ["not is_known_subscription_status", "unknown_enumerated_value", "subscription_status"],
-            ["country_code is not null and not " ~ is_letter_code("country_code", 2), "invalid_code", "country_code"],
-            [is_future_timestamp("created_at"), "future_timestamp", "created_at"],
-            [is_future_timestamp("updated_at"), "future_timestamp", "updated_at"],
-            [is_future_timestamp("birth_date"), "future_timestamp", "birth_date"],
-        ]) }}
-    from parsed
+    {{ checked_rows('parsed', [
+        ["contact_id is null", "missing_required_value", "contact_id"],
+        [clean_text("raw_created_at") ~ " is null", "missing_required_value", "created_at"],
+        ["subscription_status is null", "missing_required_value", "subscription_status"],
+        [is_unparseable("raw_created_at", "created_at"), "unparseable_timestamp", "created_at"],
+        [is_unparseable("raw_updated_at", "updated_at"), "unparseable_timestamp", "updated_at"],
+        [is_unparseable("raw_birth_date", "birth_date"), "unparseable_date", "birth_date"],
+        [is_implausible_timestamp(clean_text("raw_created_at"), "created_at"), "out_of_range", "created_at"],
+        [is_implausible_timestamp(clean_text("raw_updated_at"), "updated_at"), "out_of_range", "updated_at"],
+        [is_implausible_timestamp(clean_text("raw_birth_date"), "birth_date"), "out_of_range", "birth_date"],
+        ["not is_known_subscription_status", "unknown_enumerated_value", "subscription_status"],
+        ["country_code is not null and not " ~ is_letter_code("country_code", 2), "invalid_code", "country_code"],
+        [is_future_timestamp("created_at"), "future_timestamp", "created_at"],
+        [is_future_timestamp("updated_at"), "future_timestamp", "updated_at"],
+        [is_future_timestamp("birth_date"), "future_timestamp", "birth_date"],
+    ]) }}
 ),
 
 -- Duplicates are ranked among clean rows only, newest version first.

@@ -39,31 +39,28 @@ parsed as (
 -- Checks in the precedence of the rejection_reasons seed. Quantity is read as
 -- a number first so that '2.5' and '0' are invalid quantities, not garbage.
 checked as (
-    select
-        *,
-        {{ first_failed_check([
-            ["order_id is null", "missing_required_value", "order_id"],
-            [clean_text("raw_line_number") ~ " is null", "missing_required_value", "line_number"],
-            [clean_text("raw_quantity") ~ " is null", "missing_required_value", "quantity"],
-            [clean_text("raw_unit_price") ~ " is null", "missing_required_value", "unit_price"],
-            [is_unparseable_number(clean_text("raw_line_number")), "unparseable_number", "line_number"],
-            [has_excess_precision(clean_text("raw_line_number"), 0), "unparseable_number", "line_number"],
-            [is_unparseable_number(clean_text("raw_quantity")), "unparseable_number", "quantity"],
-            [is_unparseable_number(clean_text("raw_unit_price")), "unparseable_number", "unit_price"],
-            [is_unparseable_number(clean_text("raw_discount_amount")), "unparseable_number", "discount_amount"],
-            [is_out_of_range_number(clean_text("raw_line_number"), "line_number"), "out_of_range", "line_number"],
-            [is_out_of_range_number(clean_text("raw_quantity"), "quantity_value", max_quantity()), "out_of_range", "quantity"],
-            [is_out_of_range_number(clean_text("raw_unit_price"), "original_unit_price"), "out_of_range", "unit_price"],
-            [is_out_of_range_number(clean_text("raw_discount_amount"), "original_discount_amount"), "out_of_range", "discount_amount"],
-            ["quantity_value * original_unit_price >= " ~ number_limit(), "out_of_range", "unit_price"],
-            [has_excess_precision(clean_text("raw_unit_price"), 2), "excess_precision", "unit_price"],
-            [has_excess_precision(clean_text("raw_discount_amount"), 2), "excess_precision", "discount_amount"],
-            ["original_unit_price < 0", "negative_amount", "unit_price"],
-            ["original_discount_amount < 0", "negative_amount", "discount_amount"],
-            ["quantity_value <= 0 or " ~ has_excess_precision(clean_text("raw_quantity"), 0), "invalid_quantity", "quantity"],
-            ["not is_known_order", "unknown_order", "order_id"],
-        ]) }}
-    from parsed
+    {{ checked_rows('parsed', [
+        ["order_id is null", "missing_required_value", "order_id"],
+        [clean_text("raw_line_number") ~ " is null", "missing_required_value", "line_number"],
+        [clean_text("raw_quantity") ~ " is null", "missing_required_value", "quantity"],
+        [clean_text("raw_unit_price") ~ " is null", "missing_required_value", "unit_price"],
+        [is_unparseable_number(clean_text("raw_line_number")), "unparseable_number", "line_number"],
+        [has_excess_precision(clean_text("raw_line_number"), 0), "unparseable_number", "line_number"],
+        [is_unparseable_number(clean_text("raw_quantity")), "unparseable_number", "quantity"],
+        [is_unparseable_number(clean_text("raw_unit_price")), "unparseable_number", "unit_price"],
+        [is_unparseable_number(clean_text("raw_discount_amount")), "unparseable_number", "discount_amount"],
+        [is_out_of_range_number(clean_text("raw_line_number"), "line_number"), "out_of_range", "line_number"],
+        [is_out_of_range_number(clean_text("raw_quantity"), "quantity_value", max_quantity()), "out_of_range", "quantity"],
+        [is_out_of_range_number(clean_text("raw_unit_price"), "original_unit_price"), "out_of_range", "unit_price"],
+        [is_out_of_range_number(clean_text("raw_discount_amount"), "original_discount_amount"), "out_of_range", "discount_amount"],
+        ["quantity_value * original_unit_price >= " ~ number_limit(), "out_of_range", "unit_price"],
+        [has_excess_precision(clean_text("raw_unit_price"), 2), "excess_precision", "unit_price"],
+        [has_excess_precision(clean_text("raw_discount_amount"), 2), "excess_precision", "discount_amount"],
+        ["original_unit_price < 0", "negative_amount", "unit_price"],
+        ["original_discount_amount < 0", "negative_amount", "discount_amount"],
+        ["quantity_value <= 0 or " ~ has_excess_precision(clean_text("raw_quantity"), 0), "invalid_quantity", "quantity"],
+        ["not is_known_order", "unknown_order", "order_id"],
+    ]) }}
 ),
 
 -- Lines carry no timestamp: of two versions of a line, the raw row hash

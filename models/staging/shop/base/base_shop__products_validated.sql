@@ -23,16 +23,13 @@ parsed as (
 
 -- Checks in the precedence of the rejection_reasons seed.
 checked as (
-    select
-        *,
-        {{ first_failed_check([
-            ["product_id is null", "missing_required_value", "product_id"],
-            [is_unparseable_number(clean_text("raw_price")), "unparseable_number", "price"],
-            [is_out_of_range_number(clean_text("raw_price"), "price"), "out_of_range", "price"],
-            [has_excess_precision(clean_text("raw_price"), 2), "excess_precision", "price"],
-            ["price < 0", "negative_amount", "price"],
-        ]) }}
-    from parsed
+    {{ checked_rows('parsed', [
+        ["product_id is null", "missing_required_value", "product_id"],
+        [is_unparseable_number(clean_text("raw_price")), "unparseable_number", "price"],
+        [is_out_of_range_number(clean_text("raw_price"), "price"), "out_of_range", "price"],
+        [has_excess_precision(clean_text("raw_price"), 2), "excess_precision", "price"],
+        ["price < 0", "negative_amount", "price"],
+    ]) }}
 ),
 
 -- Products carry no timestamp: the raw row hash picks the kept version.

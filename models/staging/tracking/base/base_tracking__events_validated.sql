@@ -144,25 +144,22 @@ repeated_ids as (
 -- Checks in the precedence of the rejection_reasons seed. An empty
 -- contact_id is an anonymous visitor, not a fault.
 {{ stream }}_checked as (
-    select
-        *,
-        {{ first_failed_check([
-            ["event_id is null", "missing_required_value", "event_id"],
-            ["event_type is null", "missing_required_value", "event_type"],
-            [clean_text("raw_occurred_at") ~ " is null", "missing_required_value", "occurred_at"],
-            [is_unparseable("raw_occurred_at", "occurred_at"), "unparseable_timestamp", "occurred_at"],
-            [is_unparseable_number(clean_text("raw_duration_seconds")), "unparseable_number", "duration_seconds"],
-            [is_unparseable("raw_is_machine_open", "is_machine_open"), "unparseable_boolean", "is_machine_open"],
-            [is_implausible_timestamp(clean_text("raw_occurred_at"), "occurred_at"), "out_of_range", "occurred_at"],
-            [is_out_of_range_number(clean_text("raw_duration_seconds"), "duration_value"), "out_of_range", "duration_seconds"],
-            [has_excess_precision(clean_text("raw_duration_seconds"), 3), "excess_precision", "duration_seconds"],
-            ["not is_known_event_type", "unknown_enumerated_value", "event_type"],
-            ["traffic_source not in ('utm', 'referral', 'search', 'advert', 'email', 'direct')", "unknown_enumerated_value", "traffic_source"],
-            ["duration_value < 0", "negative_amount", "duration_seconds"],
-            [is_future_timestamp("occurred_at"), "future_timestamp", "occurred_at"],
-            ["contact_id is not null and not is_known_contact", "unknown_contact", "contact_id"],
-        ]) }}
-    from {{ stream }}_parsed
+    {{ checked_rows(stream ~ '_parsed', [
+        ["event_id is null", "missing_required_value", "event_id"],
+        ["event_type is null", "missing_required_value", "event_type"],
+        [clean_text("raw_occurred_at") ~ " is null", "missing_required_value", "occurred_at"],
+        [is_unparseable("raw_occurred_at", "occurred_at"), "unparseable_timestamp", "occurred_at"],
+        [is_unparseable_number(clean_text("raw_duration_seconds")), "unparseable_number", "duration_seconds"],
+        [is_unparseable("raw_is_machine_open", "is_machine_open"), "unparseable_boolean", "is_machine_open"],
+        [is_implausible_timestamp(clean_text("raw_occurred_at"), "occurred_at"), "out_of_range", "occurred_at"],
+        [is_out_of_range_number(clean_text("raw_duration_seconds"), "duration_value"), "out_of_range", "duration_seconds"],
+        [has_excess_precision(clean_text("raw_duration_seconds"), 3), "excess_precision", "duration_seconds"],
+        ["not is_known_event_type", "unknown_enumerated_value", "event_type"],
+        ["traffic_source not in ('utm', 'referral', 'search', 'advert', 'email', 'direct')", "unknown_enumerated_value", "traffic_source"],
+        ["duration_value < 0", "negative_amount", "duration_seconds"],
+        [is_future_timestamp("occurred_at"), "future_timestamp", "occurred_at"],
+        ["contact_id is not null and not is_known_contact", "unknown_contact", "contact_id"],
+    ]) }}
 ),
 {%- endfor %}
 
