@@ -150,9 +150,10 @@ def append_next_day(raw: Path, last: str) -> str:
     return next_day
 
 
-def report(results: dict[str, object]) -> str:
-    """The run's figures side by side, as Markdown: each step, the refresh's
-    share of the full build, and the peers' times against the project's."""
+def report(results: dict[str, object], steps: list[str]) -> str:
+    """The run's figures side by side, as Markdown: each step run now, the
+    refresh's share of the full build, and the peers' times against the
+    project's."""
 
     def step(name: str) -> str:
         figures = results.get(name)
@@ -167,13 +168,13 @@ def report(results: dict[str, object]) -> str:
         "",
         "| step | time | peak RSS | peak spill |",
         "|---|---|---|---|",
-        *(step(name) for name in ("generate", "build", "refresh", "publish", "export")),
+        *(step(name) for name in ("generate", "build", "refresh", "publish", "export") if name in steps),
     ]
     build, refresh = results.get("build"), results.get("refresh")
-    if isinstance(build, dict) and isinstance(refresh, dict):
+    if "refresh" in steps and isinstance(build, dict) and isinstance(refresh, dict):
         lines += ["", f"refresh / full build = {refresh['seconds'] / build['seconds']:.2f}"]
     peers = results.get("peers")
-    if isinstance(peers, dict):
+    if "peers" in steps and isinstance(peers, dict):
         lines += [
             "",
             "peers (each equal to the project's tables row for row; "
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         results["export_rows"] = sum(entry["rows"] for entry in manifest["segments"])
         results["export_bytes"] = sum(path.stat().st_size for path in exports.glob("*.*"))
     results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(report(results))
+    print(report(results, steps))
     print(f"(all figures: {results_file.relative_to(PROJECT_DIR)})")
     return 0
 

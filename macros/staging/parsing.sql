@@ -104,19 +104,21 @@
 {#- The checks of a number column, for checked_rows: text present but
     not a plain number; beyond number_limit() (or `limit`); more decimals
     than `scale`. `parsed` is the column parsed with parse_number(text, scale)
-    or parse_amount (null when it did not fit). -#}
-{% macro is_unparseable_number(text) -%}
-    ({{ text }} is not null and not {{ is_plain_number(text) }})
+    or parse_amount (null when it did not fit). `plain`: a column already
+    holding is_plain_number(text), so that the pattern is matched once per
+    row rather than once per check. -#}
+{% macro is_unparseable_number(text, plain=none) -%}
+    ({{ text }} is not null and not {{ plain or is_plain_number(text) }})
 {%- endmacro %}
 
-{% macro is_out_of_range_number(text, parsed, limit=none) -%}
-    ({{ is_plain_number(text) }} and ({{ parsed }} is null or abs({{ parsed }}) >= {{ limit or number_limit() }}))
+{% macro is_out_of_range_number(text, parsed, limit=none, plain=none) -%}
+    ({{ plain or is_plain_number(text) }} and ({{ parsed }} is null or abs({{ parsed }}) >= {{ limit or number_limit() }}))
 {%- endmacro %}
 
 {#- True when a plain number has a non-zero digit after its first `scale`
     decimals: typing it would round it. -#}
-{% macro has_excess_precision(text, scale) -%}
-    ({{ text }} like '%.%' and {{ is_plain_number(text) }} and {{ regex_matches(text, "'[.][0-9]{" ~ scale ~ "}[0-9]*[1-9]'") }})
+{% macro has_excess_precision(text, scale, plain=none) -%}
+    ({{ text }} like '%.%' and {{ plain or is_plain_number(text) }} and {{ regex_matches(text, "'[.][0-9]{" ~ scale ~ "}[0-9]*[1-9]'") }})
 {%- endmacro %}
 
 {#- true/false, t/f, 1/0, yes/no, y/n in any case. -#}

@@ -5,7 +5,13 @@
     rate is rounded before the amount is multiplied by it. Amounts are below
     10^15 (number_limit), so the products stay below 10^36. -#}
 {% macro convert_amount(amount, currency_value, reporting_value) -%}
-    {{ return(adapter.dispatch('convert_amount', 'customer_segments')(amount, currency_value, reporting_value)) }}
+    {#- An amount already in the reporting currency's value converts to itself
+        (it has two decimals): the exact integer arithmetic below costs a
+        quarter of a second per million amounts, and most orders need none. -#}
+    case
+        when {{ currency_value }} = {{ reporting_value }} then cast({{ amount }} as {{ money_type() }})
+        else {{ adapter.dispatch('convert_amount', 'customer_segments')(amount, currency_value, reporting_value) }}
+    end
 {%- endmacro %}
 
 {% macro default__convert_amount(amount, currency_value, reporting_value) -%}

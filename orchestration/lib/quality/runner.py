@@ -143,7 +143,7 @@ def run_suites(
     )
     results = []
     # The same memory cap as the dbt profile: aggregate frames scan the largest tables.
-    limit = os.environ.get("DUCKDB_MEMORY_LIMIT") or "8GB"
+    limit = os.environ.get("DUCKDB_MEMORY_LIMIT") or "2GB"
     with duckdb.connect(str(database), read_only=True, config={"memory_limit": limit}) as connection:
         for suite in suites:
             results.append(_run_suite(context, datasource, connection, suite, run_id))
