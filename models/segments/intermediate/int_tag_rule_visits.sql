@@ -42,21 +42,47 @@ rules as (
     where end_date <= {{ as_of_date() }}
 ),
 
-final as (
+-- Each distinct URL is matched against each rule once: the patterns come
+-- from seeds, so a regex is compiled per pair it tests, and testing every
+-- visit (millions, a few thousand distinct URLs) cost most of the build of
+-- the tags. Materialized, so that the optimizer does not move the rules'
+-- join back onto every visit.
+urls as (
+    select distinct url
+    from visits
+),
+
+matching_urls as {{ materialized_cte() }}(
     select
         rules.rule_type,
         rules.rule_key,
+        rules.min_duration_seconds,
+        rules.start_date,
+        rules.end_date,
+        urls.url
+    from urls
+    inner join rules
+        on {{ url_rule_matches('urls.url', 'rules.url_match_type', 'rules.url_pattern') }}
+),
+
+final as (
+    select
+        matching_urls.rule_type,
+        matching_urls.rule_key,
         visits.contact_id,
         visits.event_id,
         visits.occurred_date
     from visits
-    inner join rules
-        on
-            {{ url_rule_matches('visits.url', 'rules.url_match_type', 'rules.url_pattern') }}
-            and (rules.min_duration_seconds = 0 or visits.duration_seconds >= rules.min_duration_seconds)
-            and (rules.start_date is null or visits.occurred_date between rules.start_date and rules.end_date)
-    -- Never read rules the checks refused (the checks stop the build anyway).
-    where not exists (select 1 from rule_checks)
+    inner join matching_urls
+        on visits.url = matching_urls.url
+    where
+        (matching_urls.min_duration_seconds = 0 or visits.duration_seconds >= matching_urls.min_duration_seconds)
+        and (
+            matching_urls.start_date is null
+            or visits.occurred_date between matching_urls.start_date and matching_urls.end_date
+        )
+        -- Never read rules the checks refused (the checks stop the build anyway).
+        and not exists (select 1 from rule_checks)
 )
 
 select * from final

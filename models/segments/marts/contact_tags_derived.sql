@@ -15,33 +15,47 @@ rule_visits as (
 
 qualifying_visits as (
     select
-        rule_key,
-        contact_id,
-        occurred_date,
+        rule_visits.rule_key,
+        rule_visits.contact_id,
+        rule_visits.occurred_date,
         row_number() over (
-            partition by rule_key, contact_id
-            order by occurred_date, event_id
-        ) as visit_number
+            partition by rule_visits.rule_key, rule_visits.contact_id
+            order by rule_visits.occurred_date, rule_visits.event_id
+        ) as visit_number,
+        rules.min_visits,
+        rules.window_days
     from rule_visits
-    where rule_type = 'visit'
+    inner join rules
+        on rule_visits.rule_key = rules.rule_key
+    where rule_visits.rule_type = 'visit'
 ),
 
 -- For each visit, the visit min_visits - 1 places later, when it is close
--- enough: its day is a day the rule held.
+-- enough: its day is a day the rule held. (The closing visit's number is an
+-- equality, so the join pairs each visit with one other, not with every
+-- visit of the contact.)
+window_starts as (
+    select
+        rule_key,
+        contact_id,
+        occurred_date,
+        window_days,
+        visit_number + min_visits - 1 as closing_visit_number
+    from qualifying_visits
+),
+
 matches as (
     select
-        window_start.rule_key,
-        window_start.contact_id,
-        window_end.occurred_date as matched_date
-    from qualifying_visits as window_start
-    inner join rules
-        on window_start.rule_key = rules.rule_key
-    inner join qualifying_visits as window_end
+        window_starts.rule_key,
+        window_starts.contact_id,
+        window_ends.occurred_date as matched_date
+    from window_starts
+    inner join qualifying_visits as window_ends
         on
-            window_start.rule_key = window_end.rule_key
-            and window_start.contact_id = window_end.contact_id
-            and window_end.visit_number = window_start.visit_number + rules.min_visits - 1
-    where {{ dbt.datediff('window_start.occurred_date', 'window_end.occurred_date', 'day') }} < rules.window_days
+            window_starts.rule_key = window_ends.rule_key
+            and window_starts.contact_id = window_ends.contact_id
+            and window_starts.closing_visit_number = window_ends.visit_number
+    where {{ dbt.datediff('window_starts.occurred_date', 'window_ends.occurred_date', 'day') }} < window_starts.window_days
 ),
 
 first_matches as (
