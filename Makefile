@@ -137,8 +137,8 @@ lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (db
 
 lint: lint-python lint-sql ## All linters
 
-benchmark: install ## Generate, build, refresh a day and export at a stated scale: make benchmark SCALE=large (see BENCHMARKS.md)
-	@$(paths); $(BIN)/python -m orchestration.benchmark --scale "$${SCALE:-small}" --steps generate,build,refresh,publish,export
+benchmark: install ## Generate, build, compare with pandas/Polars/DuckDB, refresh a day, publish and export: make benchmark SCALE=large (BENCHMARKS.md)
+	@$(paths); $(BIN)/python -m orchestration.benchmark --scale "$${SCALE:-small}" --steps generate,build,peers,refresh,publish,export
 
 lock: ## Re-resolve requirements.lock from pyproject.toml in a clean venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -41,11 +41,13 @@ DEFAULT_MEMORY_LIMIT = "2GB"
 def directory_bytes(path: Path) -> int:
     """Bytes of the files under `path` (0 when it does not exist); files may vanish while it counts."""
     total = 0
-    for file in path.rglob("*") if path.exists() else []:
-        try:
-            total += file.stat().st_size
-        except FileNotFoundError:
-            continue
+    # os.walk skips a directory that vanishes while it reads (DuckDB removes its spill files, and the directory, as it goes)
+    for directory, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(directory, name)).st_size
+            except FileNotFoundError:
+                continue
     return total
 
 

@@ -6,6 +6,7 @@ with the command to run."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -154,3 +155,48 @@ def test_incremental_build_equals_a_full_build_of_the_changed_data(make_workspac
     assert not earlier.ok
     assert "has no column scoring_settings" in earlier.output
     assert "--full-refresh --select base_tracking__events_validated+" in earlier.output
+
+
+# The column tests of stg_tracking__events, each with meta.refresh_scope.
+SCOPED_TEST = re.compile(
+    r"test\.customer_segments\.[a-z_]+_stg_tracking__events_"
+    r"(event_id|contact_id|event_type|occurred_at|occurred_date|duration_seconds|traffic_source|is_machine_open)"
+)
+
+
+def test_a_refresh_tests_the_event_rows_it_wrote_and_dbt_test_every_row(workspace: Workspace) -> None:
+    """Tests with meta.refresh_scope (stg_tracking__events) read the rows the
+    invocation validated when it runs base_tracking__events_validated, and
+    every row when it does not."""
+    workspace.generate("--contacts", "300", "--orders", "1500", "--events", "6000", "--end-date", "2026-06-30")
+    workspace.build(vars=BUILD_VARS, select="+stg_tracking__events +stg_tracking__events_quarantine rejection_reasons")
+    events = pd.read_parquet(workspace.raw / "events.parquet")
+    last_day = raw_day(events).max()
+    arrived = events[raw_day(events) == last_day].assign(event_id=lambda frame: "next-" + frame.event_id)
+    arrived["occurred_at"] = "2026-07-01" + arrived.occurred_at.str.strip().str.slice(10)
+    pd.concat([events, arrived]).to_parquet(workspace.raw / "events.parquet", index=False)
+
+    def scoped_tests(*args: str) -> tuple[str, dict[str, str]]:
+        result = workspace.dbt(*args, vars={"as_of_date": "2026-07-01"})
+        assert result.ok, result.output[-3000:]
+        run = json.loads((workspace.root / "target" / "run_results.json").read_text())
+        codes = {
+            node["unique_id"]: node.get("compiled_code") or ""
+            for node in run["results"]
+            if SCOPED_TEST.match(node["unique_id"])
+        }
+        assert len(codes) == 10, sorted(codes)
+        return run["metadata"]["invocation_id"], codes
+
+    invocation, codes = scoped_tests("build", "--select", "base_tracking__events_validated stg_tracking__events")
+    scope = f"validation_run_id = '{invocation}'"
+    assert all(scope in code for code in codes.values()), "every scoped test reads this run's rows"
+    written = workspace.query(
+        f"select count(*) as n, count(distinct raw_event_day) as days from staging.stg_tracking__events where {scope}"
+    )
+    stored = workspace.query("select count(*) as n from staging.stg_tracking__events").n.item()
+    assert 0 < written.n.item() < stored / 10, "the refresh validated (and tests) the new day, not all history"
+    assert written.days.item() >= 1
+
+    invocation, codes = scoped_tests("test", "--select", "stg_tracking__events")
+    assert not any("validation_run_id = '" in code for code in codes.values()), "dbt test alone reads every row"
