@@ -37,6 +37,10 @@ count_days as (
     {%- endif %}
 ),
 
+-- A raw event day is validated whole, in one run, so a day is one row of
+-- count_days: the events are chosen by day, and the run id (a 36-character
+-- text) joins the counts after grouping instead of being a grouping key of
+-- every event (at 100M events that key alone outgrew a 2GB memory limit).
 events as (
     select
         validated_events.contact_id,
@@ -44,14 +48,11 @@ events as (
         validated_events.event_type,
         validated_events.is_machine_open,
         validated_events.duration_seconds,
-        validated_events.raw_event_day,
-        validated_events.validation_run_id
+        validated_events.raw_event_day
     from validated_events
-    inner join count_days
-        on
-            validated_events.raw_event_day = count_days.raw_event_day
-            and validated_events.validation_run_id = count_days.validation_run_id
-    where validated_events.contact_id is not null
+    where
+        validated_events.contact_id is not null
+        and validated_events.raw_event_day in (select count_days.raw_event_day from count_days)
 ),
 
 -- An event scores when its type has a weight, it meets the type's condition
@@ -63,7 +64,6 @@ classified as (
         events.occurred_date as event_date,
         events.event_type,
         events.raw_event_day,
-        events.validation_run_id,
         coalesce(events.is_machine_open, false) as is_machine_open,
         (
             weights.event_type is not null
@@ -77,19 +77,33 @@ classified as (
         on events.event_type = weights.event_type
 ),
 
-final as (
+counted as (
     select
         contact_id,
         event_date,
         event_type,
+        raw_event_day,
         cast(count(*) as {{ dbt.type_int() }}) as events,
         cast(sum(case when is_machine_open then 1 else 0 end) as {{ dbt.type_int() }}) as machine_events,
-        cast(sum(case when is_scoring_event then 1 else 0 end) as {{ dbt.type_int() }}) as scoring_events,
-        raw_event_day,
-        validation_run_id,
-        {{ event_scoring_settings() }} as scoring_settings
+        cast(sum(case when is_scoring_event then 1 else 0 end) as {{ dbt.type_int() }}) as scoring_events
     from classified
-    group by contact_id, event_date, event_type, raw_event_day, validation_run_id
+    group by contact_id, event_date, event_type, raw_event_day
+),
+
+final as (
+    select
+        counted.contact_id,
+        counted.event_date,
+        counted.event_type,
+        counted.events,
+        counted.machine_events,
+        counted.scoring_events,
+        counted.raw_event_day,
+        count_days.validation_run_id,
+        {{ event_scoring_settings() }} as scoring_settings
+    from counted
+    inner join count_days
+        on counted.raw_event_day = count_days.raw_event_day
 )
 
 select * from final
