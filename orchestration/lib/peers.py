@@ -84,7 +84,11 @@ class Inputs:
 def read_inputs(connection: duckdb.DuckDBPyConnection) -> tuple[Inputs, float]:
     """The stage inputs as the build left them; returns them and the seconds the reading took."""
     started = time.perf_counter()
-    frame = lambda sql: connection.sql(sql).df()  # noqa: E731
+
+    def frame(sql: str) -> pd.DataFrame:
+        # through Arrow: a third of the memory of .df() for the 100M events (dates as datetime64)
+        return connection.sql(sql).to_arrow_table().to_pandas(date_as_object=False)
+
     settings = frame("select distinct scoring_method from intermediate.int_customers_rfm_personas").scoring_method.tolist()
     if settings not in ([], ["quantile"]):
         raise SystemExit(f"peers: the build scored RFM by {settings}; the peers compare the default (quantile) scoring")
@@ -96,7 +100,8 @@ def read_inputs(connection: duckdb.DuckDBPyConnection) -> tuple[Inputs, float]:
             "from intermediate.int_orders_enriched where is_valid_order"
         ),
         events=frame(
-            "select contact_id, occurred_date as event_date, event_type, is_machine_open, duration_seconds "
+            "select contact_id, occurred_date as event_date, event_type, is_machine_open, "
+            "cast(duration_seconds as double) as duration_seconds "
             "from staging.stg_tracking__events where contact_id is not null"
         ),
         score_dates=list(dates.as_of_date.dt.date),
@@ -171,19 +176,24 @@ def rfm_pandas(inputs: Inputs) -> pd.DataFrame:
 
 
 def engagement_pandas(inputs: Inputs) -> pd.DataFrame:
-    weights = inputs.weights
-    events = inputs.events.merge(weights, on="event_type")
-    scoring = events[
-        (events.min_duration_seconds.isna() | (events.duration_seconds >= events.min_duration_seconds))
-        & ~events.is_machine_open.fillna(False).astype(bool)
-    ]
+    events = inputs.events
+    weights = inputs.weights.set_index("event_type")
+    types = events.event_type.astype("category")  # a few types: map them, not 100M strings
+    weight = types.map(weights.weight.to_dict()).astype("float64")
+    minimum = types.map(weights.min_duration_seconds.to_dict()).astype("float64")
+    scores = weight.notna() & (minimum.isna() | (events.duration_seconds >= minimum)) & ~events.is_machine_open.astype(bool)
+    scoring = pd.DataFrame(
+        {"contact_id": events.contact_id[scores], "event_date": events.event_date[scores], "weight": weight[scores]}
+    )
     frames = []
     for day in inputs.score_dates:
         timestamp = pd.Timestamp(day)
-        age = (timestamp - scoring.event_date).dt.days
-        inside = scoring[(age >= 0) & (age < inputs.window_days)]
-        points = (inside.weight * (inputs.window_days - age[inside.index])).groupby(inside.contact_id).sum()
-        counts = inside.groupby("contact_id").size()
+        window = scoring[
+            (scoring.event_date <= timestamp) & (scoring.event_date > timestamp - pd.Timedelta(days=inputs.window_days))
+        ]
+        age = (timestamp - window.event_date).dt.days
+        points = (window.weight * (inputs.window_days - age)).groupby(window.contact_id).sum()
+        counts = window.groupby("contact_id").size()
         contacts = inputs.contacts[inputs.contacts.as_of_date == timestamp].contact_id
         day_frame = pd.DataFrame({"as_of_date": day, "contact_id": contacts.to_numpy()})
         day_frame["engagement_points"] = day_frame.contact_id.map(points).fillna(0).astype("int64")
@@ -461,12 +471,9 @@ def compare(database: Path, run_results: Path | None) -> dict[str, object]:
         engagement_mart = project_engagement_mart(connection)
         orders_pl, events_pl, contacts_pl = (
             pl.from_pandas(inputs.orders).with_columns(pl.col("ordered_date").cast(pl.Date)),
-            pl.from_pandas(inputs.events).with_columns(
-                pl.col("event_date").cast(pl.Date), pl.col("duration_seconds").cast(pl.Float64)
-            ),
+            pl.from_pandas(inputs.events).with_columns(pl.col("event_date").cast(pl.Date)),
             pl.from_pandas(inputs.contacts).with_columns(pl.col("as_of_date").cast(pl.Date)),
         )
-        inputs.events["duration_seconds"] = inputs.events.duration_seconds.astype("float64")
         inputs.weights["min_duration_seconds"] = inputs.weights.min_duration_seconds.astype("float64")
         results: dict[str, object] = {"inputs_read_seconds": round(read_seconds, 2)}
         for stage, models, table, expected, mart, mart_columns, peers in (
