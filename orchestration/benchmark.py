@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -166,7 +167,8 @@ def report(results: dict[str, object], steps: list[str]) -> str:
 
     lines = [
         f"{results['scale']}: {results['contacts']:,} contacts / {results['orders']:,} orders / {results['events']:,} events, "
-        f"DUCKDB_MEMORY_LIMIT={results['memory_limit']}, {results['cpus']} cores, {results['date']}",
+        f"DUCKDB_MEMORY_LIMIT={results['memory_limit']}, DBT_THREADS={results.get('dbt_threads', 2)}, "
+        f"{results['cpus']} cores, {results['date']}",
         "",
         "| step | time | peak RSS | peak spill |",
         "|---|---|---|---|",
@@ -180,7 +182,7 @@ def report(results: dict[str, object], steps: list[str]) -> str:
         lines += [
             "",
             "peers (each equal to the project's tables row for row; "
-            f"inputs read into memory once: {peers['inputs_read_seconds']} s)",
+            f"inputs read into memory once: {peers['inputs_read_seconds']} s; peak RSS {peers.get('peak_rss_gib', '-')} GiB)",
             "",
             "| stage | rows | project | pandas | Polars | one DuckDB query | project ÷ DuckDB | project ÷ pandas |",
             "|---|---|---|---|---|---|---|---|",
@@ -248,10 +250,15 @@ def main(argv: list[str] | None = None) -> int:
             "date": dt.date.today().isoformat(),
             "cpus": os.cpu_count(),
             "memory_limit": env.get("DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+            "dbt_threads": int(env.get("DBT_THREADS", "2")),
         }
     )
     if args.select:
         results["select"] = args.select
+    def save() -> None:
+        """Writes the figures so far: a later step that fails keeps the earlier ones."""
+        results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
     if "generate" in steps:
         results["generate"] = measured(
             [
@@ -273,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             env,
         )
         results["raw_bytes"] = sum(path.stat().st_size for path in raw.glob("*.parquet"))
+        save()
     if "build" in steps:
         database.unlink(missing_ok=True)
         results["build"] = measured(
@@ -294,12 +302,16 @@ def main(argv: list[str] | None = None) -> int:
         results["warehouse_bytes"] = database.stat().st_size
         results["model_seconds"] = model_seconds(work / "target" / "run_results.json")
         shutil.copyfile(work / "target" / "run_results.json", work / "build_run_results.json")
+        save()
     if "peers" in steps:
         if not (work / "build_run_results.json").exists():
             parser.error("the peers step compares with a full build: run the build step first")
         from orchestration.lib import peers  # pandas and Polars: only this step needs them
 
         results["peers"] = peers.compare(database, work / "build_run_results.json")
+        # in this process: its peak so far is the peers' (the steps before ran as children)
+        results["peers"]["peak_rss_gib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024, 2)
+        save()
     if "refresh" in steps:
         if not database.exists():
             parser.error("the refresh step needs a built warehouse: run the build step first")
@@ -322,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         results["refresh_as_of_date"] = next_day
         results["refresh_model_seconds"] = model_seconds(work / "target" / "run_results.json")
+        save()
     published = database.parent / "published" / database.name
     env["PUBLISHED_DUCKDB_PATH"] = str(published)
     if "publish" in steps:
