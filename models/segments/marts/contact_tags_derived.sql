@@ -18,12 +18,12 @@ qualifying_visits as (
         rule_visits.rule_key,
         rule_visits.contact_id,
         rule_visits.occurred_date,
+        rules.min_visits,
+        rules.window_days,
         row_number() over (
             partition by rule_visits.rule_key, rule_visits.contact_id
             order by rule_visits.occurred_date, rule_visits.event_id
-        ) as visit_number,
-        rules.min_visits,
-        rules.window_days
+        ) as visit_number
     from rule_visits
     inner join rules
         on rule_visits.rule_key = rules.rule_key
