@@ -101,6 +101,22 @@
     end
 {%- endmacro %}
 
+{#- The texts the checks read, cleaned once per row (so that every check of a
+    column reads a column, not the cleaning again): `<column>_text` for each
+    of `texts` and `numbers`, and `<column>_is_plain_number` (the pattern
+    matched once) for each of `numbers`; `relation` is the raw rows' alias. -#}
+{% macro checked_texts(relation, texts=[], numbers=[]) -%}
+    {%- set columns = [] -%}
+    {%- for column in texts + numbers -%}
+        {%- set text = clean_text(relation ~ '.raw_' ~ column) -%}
+        {%- do columns.append(text ~ ' as ' ~ column ~ '_text') -%}
+        {%- if column in numbers -%}
+            {%- do columns.append(is_plain_number(text) ~ ' as ' ~ column ~ '_is_plain_number') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ columns | join(',\n        ') }},
+{%- endmacro %}
+
 {#- The checks of a number column, for checked_rows: text present but
     not a plain number; beyond number_limit() (or `limit`); more decimals
     than `scale`. `parsed` is the column parsed with parse_number(text, scale)

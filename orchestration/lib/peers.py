@@ -361,31 +361,18 @@ from scored
 # --- the project's results and the comparison ---------------------------
 
 
-def project_rfm(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def project_rfm(connection: duckdb.DuckDBPyConnection, table: str = "intermediate.int_customers_rfm_personas") -> pd.DataFrame:
+    """The project's RFM scores in RFM_COLUMNS (money in cents): every scored date from
+    int_customers_rfm_personas, or the as-of date's from the mart (marts.rfm_scores)."""
     return connection.sql(
-        """
+        f"""
         select as_of_date, contact_id, recency_days, frequency,
             cast(round(monetary * 100) as bigint) as monetary_cents,
             cast(round(average_order_value * 100) as bigint) as average_order_value_cents,
             lifetime_valid_orders,
             cast(round(lifetime_net_revenue * 100) as bigint) as lifetime_net_revenue_cents,
             recency_score, frequency_score, monetary_score, rfm_code, fm_score, persona, persona_rank, lifecycle_stage
-        from intermediate.int_customers_rfm_personas
-        """
-    ).df()
-
-
-def project_rfm_mart(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """rfm_scores, the mart: the as-of date's slice."""
-    return connection.sql(
-        """
-        select as_of_date, contact_id, recency_days, frequency,
-            cast(round(monetary * 100) as bigint) as monetary_cents,
-            cast(round(average_order_value * 100) as bigint) as average_order_value_cents,
-            lifetime_valid_orders,
-            cast(round(lifetime_net_revenue * 100) as bigint) as lifetime_net_revenue_cents,
-            recency_score, frequency_score, monetary_score, rfm_code, fm_score, persona, persona_rank, lifecycle_stage
-        from marts.rfm_scores
+        from {table}
         """
     ).df()
 
@@ -466,7 +453,7 @@ def compare(database: Path, run_results: Path | None) -> dict[str, object]:
         connection.execute("set enable_progress_bar = false")
         inputs, read_seconds = read_inputs(connection)
         rfm_expected = project_rfm(connection)
-        rfm_mart = project_rfm_mart(connection)
+        rfm_mart = project_rfm(connection, "marts.rfm_scores")
         engagement_expected = project_engagement(connection)
         engagement_mart = project_engagement_mart(connection)
         orders_pl, events_pl, contacts_pl = (

@@ -28,14 +28,7 @@ parsed as (
         {{ parse_amount(clean_text('source.raw_unit_price')) }} as original_unit_price,
         {{ parse_amount(clean_text('source.raw_discount_amount')) }} as original_discount_amount,
         -- the cleaned texts the checks read, cleaned (and pattern-matched) once
-        {{ clean_text('source.raw_line_number') }} as line_number_text,
-        {{ is_plain_number(clean_text('source.raw_line_number')) }} as line_number_is_plain_number,
-        {{ clean_text('source.raw_quantity') }} as quantity_text,
-        {{ is_plain_number(clean_text('source.raw_quantity')) }} as quantity_is_plain_number,
-        {{ clean_text('source.raw_unit_price') }} as unit_price_text,
-        {{ is_plain_number(clean_text('source.raw_unit_price')) }} as unit_price_is_plain_number,
-        {{ clean_text('source.raw_discount_amount') }} as discount_amount_text,
-        {{ is_plain_number(clean_text('source.raw_discount_amount')) }} as discount_amount_is_plain_number,
+        {{ checked_texts('source', numbers=['line_number', 'quantity', 'unit_price', 'discount_amount']) }}
         known_orders.exchange_rate,
         known_orders.currency_value_in_base,
         known_orders.reporting_currency_value_in_base,

@@ -46,15 +46,7 @@ parsed as (
         {%- endfor %}
         lower({{ clean_text('source.raw_channel') }}) as channel,
         -- the cleaned texts the checks read, cleaned (and pattern-matched) once
-        {{ clean_text('source.raw_ordered_at') }} as ordered_at_text,
-        {{ clean_text('source.raw_total_amount') }} as total_amount_text,
-        {{ is_plain_number(clean_text('source.raw_total_amount')) }} as total_amount_is_plain_number,
-        {{ clean_text('source.raw_discount_amount') }} as discount_amount_text,
-        {{ is_plain_number(clean_text('source.raw_discount_amount')) }} as discount_amount_is_plain_number,
-        {{ clean_text('source.raw_shipping_amount') }} as shipping_amount_text,
-        {{ is_plain_number(clean_text('source.raw_shipping_amount')) }} as shipping_amount_is_plain_number,
-        {{ clean_text('source.raw_refunded_amount') }} as refunded_amount_text,
-        {{ is_plain_number(clean_text('source.raw_refunded_amount')) }} as refunded_amount_is_plain_number,
+        {{ checked_texts('source', texts=['ordered_at'], numbers=['total_amount', 'discount_amount', 'shipping_amount', 'refunded_amount']) }}
         currency_rates.value_in_base_currency as currency_value_in_base,
         reporting_rate.value_in_base_currency as reporting_currency_value_in_base,
         -- For reading only: amounts are converted with the two rates above

@@ -120,10 +120,8 @@ repeated_ids as (
         {{ clean_text(stream ~ '_source.raw_url') }} as url,
         {{ clean_text(stream ~ '_source.raw_product_id') }} as product_id,
         {{ parse_number(clean_text(stream ~ '_source.raw_duration_seconds'), 3) }} as duration_value,
-        -- the cleaned texts the checks read, cleaned once
-        {{ clean_text(stream ~ '_source.raw_occurred_at') }} as occurred_at_text,
-        {{ clean_text(stream ~ '_source.raw_duration_seconds') }} as duration_text,
-        {{ is_plain_number(clean_text(stream ~ '_source.raw_duration_seconds')) }} as duration_is_plain_number,
+        -- the cleaned texts the checks read, cleaned (and pattern-matched) once
+        {{ checked_texts(stream ~ '_source', texts=['occurred_at'], numbers=['duration_seconds']) }}
         lower({{ clean_text(stream ~ '_source.raw_traffic_source') }}) as traffic_source,
         {{ clean_text(stream ~ '_source.raw_utm_source') }} as utm_source,
         {{ clean_text(stream ~ '_source.raw_utm_medium') }} as utm_medium,
@@ -153,11 +151,11 @@ repeated_ids as (
         ["event_type is null", "missing_required_value", "event_type"],
         ["occurred_at_text is null", "missing_required_value", "occurred_at"],
         ["occurred_at_text is not null and occurred_at is null", "unparseable_timestamp", "occurred_at"],
-        [is_unparseable_number("duration_text", plain="duration_is_plain_number"), "unparseable_number", "duration_seconds"],
+        [is_unparseable_number("duration_seconds_text", plain="duration_seconds_is_plain_number"), "unparseable_number", "duration_seconds"],
         [is_unparseable("raw_is_machine_open", "is_machine_open"), "unparseable_boolean", "is_machine_open"],
         [is_implausible_timestamp("occurred_at_text", "occurred_at"), "out_of_range", "occurred_at"],
-        [is_out_of_range_number("duration_text", "duration_value", plain="duration_is_plain_number"), "out_of_range", "duration_seconds"],
-        [has_excess_precision("duration_text", 3, plain="duration_is_plain_number"), "excess_precision", "duration_seconds"],
+        [is_out_of_range_number("duration_seconds_text", "duration_value", plain="duration_seconds_is_plain_number"), "out_of_range", "duration_seconds"],
+        [has_excess_precision("duration_seconds_text", 3, plain="duration_seconds_is_plain_number"), "excess_precision", "duration_seconds"],
         ["not is_known_event_type", "unknown_enumerated_value", "event_type"],
         ["traffic_source not in ('utm', 'referral', 'search', 'advert', 'email', 'direct')", "unknown_enumerated_value", "traffic_source"],
         ["duration_value < 0", "negative_amount", "duration_seconds"],
