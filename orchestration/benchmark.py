@@ -63,17 +63,18 @@ def measured(command: list[str], env: dict[str, str], spill_dir: Path | None = N
         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)"
     )
     peak_spill = 0
+    captured: list[str] = []  # the child's stderr, read beside the sampling so that its pipe never fills
     with subprocess.Popen(
         [sys.executable, "-c", probe, *command], env=env, cwd=PROJECT_DIR, stderr=subprocess.PIPE, text=True
     ) as process:
-        reader = threading.Thread(target=lambda: setattr(process, "captured", process.stderr.read()), daemon=True)
+        reader = threading.Thread(target=lambda: captured.append(process.stderr.read()), daemon=True)
         reader.start()
         while process.poll() is None:
             if spill_dir is not None:
                 peak_spill = max(peak_spill, directory_bytes(spill_dir))
             time.sleep(0.5)
         reader.join()
-    lines = process.captured.splitlines()
+    lines = "".join(captured).splitlines()
     sys.stderr.write("\n".join(line for line in lines if not line.startswith("BENCH")) + "\n")
     _, code, seconds, max_rss_kb = next(line for line in lines if line.startswith("BENCH")).split()
     if int(code) != 0:
