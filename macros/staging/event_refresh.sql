@@ -51,8 +51,8 @@
 
 {#- On an incremental build, stops with the command to run when the stored
     table lacks columns the refresh reads (it was built by an earlier version
-    of the project). -#}
-{% macro require_stored_columns(columns) -%}
+    of the project). rebuild_from: the model the rebuild starts at. -#}
+{% macro require_stored_columns(columns, rebuild_from='base_tracking__events_validated') -%}
     {%- if execute -%}
         {%- set present = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
         {%- set missing = [] -%}
@@ -62,8 +62,8 @@
         {%- if missing -%}
             {{ exceptions.raise_compiler_error(
                 this.identifier ~ ": the stored table has no column " ~ missing | join(', ')
-                ~ " (it was built by an earlier version of this project); rebuild the event models once with "
-                ~ "`dbt build --full-refresh --select base_tracking__events_validated+`."
+                ~ " (it was built by an earlier version of this project); rebuild it and what reads it once with "
+                ~ "`dbt build --full-refresh --select " ~ rebuild_from ~ "+`."
             ) }}
         {%- endif -%}
     {%- endif -%}

@@ -239,19 +239,24 @@
 {#- Stops the query with a message when reached: for checks that only the data
     can answer (a currency the rates seed lacks, say). -#}
 {% macro raise_sql_error(message) -%}
-    {{ return(adapter.dispatch('raise_sql_error', 'customer_segments')(message)) }}
+    {{ return(raise_sql_error_with(sql_string_literal(message))) }}
 {%- endmacro %}
 
-{% macro default__raise_sql_error(message) -%}
-    cast({{ sql_string_literal(message) }} as integer)
+{#- raise_sql_error with a message computed by the query: a text expression. -#}
+{% macro raise_sql_error_with(message_expression) -%}
+    {{ return(adapter.dispatch('raise_sql_error_with', 'customer_segments')(message_expression)) }}
 {%- endmacro %}
 
-{% macro duckdb__raise_sql_error(message) -%}
-    error({{ sql_string_literal(message) }})
+{% macro default__raise_sql_error_with(message_expression) -%}
+    cast({{ message_expression }} as integer)
 {%- endmacro %}
 
-{% macro spark__raise_sql_error(message) -%}
-    raise_error({{ sql_string_literal(message) }})
+{% macro duckdb__raise_sql_error_with(message_expression) -%}
+    error({{ message_expression }})
+{%- endmacro %}
+
+{% macro spark__raise_sql_error_with(message_expression) -%}
+    raise_error({{ message_expression }})
 {%- endmacro %}
 
 {#- True when the text is exactly `length` letters A-Z (portable: no regex). -#}

@@ -1,11 +1,51 @@
+{#- Incremental by order id (see macros/staging/keyed_refresh.sql): a build
+    validates again every raw line of the order ids whose raw lines changed
+    or whose order was validated again since (base_shop__orders_validated's
+    validated_at), and replaces those ids whole; `--full-refresh` validates
+    every row. -#}
+-- depends_on: {{ ref('base_shop__orders_validated') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='validation_key',
+    on_schema_change='fail',
+    post_hook="{{ log_validated_rows() }}",
+) }}
 {%- set raw_columns = ['order_id', 'line_number', 'product_id', 'quantity', 'unit_price', 'discount_amount'] -%}
+{%- set incremental = is_incremental() -%}
+{%- if incremental -%}
+    {%- do require_stored_columns(['validation_key', 'validation_bucket', 'raw_row_hash', 'validation_settings', 'validated_at'], 'base_shop__order_lines_validated') -%}
+{%- endif %}
 
 with
 
-source as (
+-- Every raw row with its key, bucket and row hash (keyed_refresh.sql).
+raw_keys as (
     select
-        {{ select_raw_columns(raw_columns) }}
+        {{ select_raw_columns(raw_columns) }},
+        {{ validation_key_columns(clean_text('order_id')) }},
+        {{ raw_row_hash(raw_columns) }} as raw_row_hash
     from {{ source('shop', 'order_lines') }}
+),
+
+-- What a validated line depends on besides its raw row and its order.
+current_settings as (
+    select {{ sql_string_literal(order_line_validation_settings()) }} as validation_settings
+),
+
+{% if incremental -%}
+{% set rechecks %}
+-- The order ids validated again since these lines were: their lines read
+-- the order's existence and rates.
+select validation_key
+from {{ ref('base_shop__orders_validated') }}
+where validated_at > (select max(validated_at) from {{ this }})
+{% endset -%}
+{{ keyed_refresh_ctes(rechecks, 'order line id') }},
+
+{% endif -%}
+source as (
+    {{ in_refresh_scope('raw_keys', incremental) }}
 ),
 
 known_orders as (
@@ -20,7 +60,6 @@ known_orders as (
 parsed as (
     select
         source.*,
-        {{ raw_row_hash(raw_columns, 'raw_') }} as raw_row_hash,
         {{ clean_text('source.raw_order_id') }} as order_id,
         {{ parse_integer(clean_text('source.raw_line_number')) }} as line_number,
         {{ clean_text('source.raw_product_id') }} as product_id,
@@ -110,7 +149,12 @@ final as (
         rejected_column,
         case
             when rejection_reason is not null then {{ raw_record(raw_columns, 'raw_') }}
-        end as raw_record
+        end as raw_record,
+        validation_key,
+        validation_bucket,
+        raw_row_hash,
+        (select current_settings.validation_settings from current_settings) as validation_settings,
+        {{ validated_at() }} as validated_at
     from decided
 )
 

@@ -1,14 +1,33 @@
+{#- Incremental by order id (see macros/staging/keyed_refresh.sql): a build
+    validates again every raw row of the order ids whose raw rows changed
+    (new orders, a refund or cancellation written as a new version or into
+    the order's row) or whose stored decision may have moved, and replaces
+    those ids whole; `--full-refresh` validates every row. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='validation_key',
+    on_schema_change='fail',
+    post_hook="{{ log_validated_rows() }}",
+) }}
 {%- set raw_columns = [
     'order_id', 'contact_id', 'ordered_at', 'status', 'currency', 'total_amount',
     'discount_amount', 'shipping_amount', 'refunded_amount', 'channel',
 ] -%}
 {%- set amounts = ['total_amount', 'discount_amount', 'shipping_amount', 'refunded_amount'] -%}
+{%- set incremental = is_incremental() -%}
+{%- if incremental -%}
+    {%- do require_stored_columns(['validation_key', 'validation_bucket', 'raw_row_hash', 'validation_settings', 'validated_at'], 'base_shop__orders_validated') -%}
+{%- endif %}
 
 with
 
-source as (
+-- Every raw row with its key, bucket and row hash (keyed_refresh.sql).
+raw_keys as (
     select
-        {{ select_raw_columns(raw_columns) }}
+        {{ select_raw_columns(raw_columns) }},
+        {{ validation_key_columns(clean_text('order_id')) }},
+        {{ raw_row_hash(raw_columns) }} as raw_row_hash
     from {{ source('shop', 'orders') }}
 ),
 
@@ -32,10 +51,62 @@ reporting_rate as (
     where currency_code = {{ sql_string_literal(var('reporting_currency')) }}
 ),
 
+-- What a validated order depends on besides its raw row: when a stored row
+-- was validated with other settings, every order id is validated again.
+current_settings as (
+    select
+        {{ dbt.concat([
+            sql_string_literal(order_validation_settings() ~ ';rates='),
+            "coalesce(" ~ dbt.listagg(dbt.concat(["currency_code", "'='", "cast(value_in_base_currency as " ~ dbt.type_string() ~ ")"]), "','", "order by currency_code") ~ ", '')",
+        ]) }} as validation_settings
+    from currency_rates
+),
+
+{% if incremental -%}
+{% set rechecks %}
+-- Decisions that may have moved since they were stored: a future_timestamp
+-- rejection (the clock moved on), an unknown_contact rejection whose contact
+-- is now known, a kept or outranked order whose contact no longer is.
+select stored.validation_key
+from {{ this }} as stored
+left join known_contacts
+    on stored.contact_id = known_contacts.contact_id
+where
+    stored.rejection_reason = 'future_timestamp'
+    or (stored.rejection_reason = 'unknown_contact' and known_contacts.contact_id is not null)
+    or (
+        stored.contact_id is not null
+        and known_contacts.contact_id is null
+        and (stored.rejection_reason is null or stored.rejection_reason in ('duplicate_key', 'duplicate'))
+    )
+
+union
+
+-- Versions decided for another as-of date: a kept version dated after this
+-- as-of date while an older one exists, or an older kept version while a
+-- newer one is now on or before the as-of date.
+select loser.validation_key
+from {{ this }} as loser
+inner join {{ this }} as kept
+    on loser.validation_key = kept.validation_key
+where
+    loser.rejection_reason = 'duplicate_key'
+    and kept.rejection_reason is null
+    and (
+        kept.ordered_date > {{ as_of_date() }}
+        or (loser.ordered_date <= {{ as_of_date() }} and loser.ordered_at > kept.ordered_at)
+    )
+{% endset -%}
+{{ keyed_refresh_ctes(rechecks, 'order id') }},
+
+{% endif -%}
+source as (
+    {{ in_refresh_scope('raw_keys', incremental) }}
+),
+
 parsed as (
     select
         source.*,
-        {{ raw_row_hash(raw_columns, 'raw_') }} as raw_row_hash,
         {{ clean_text('source.raw_order_id') }} as order_id,
         {{ clean_text('source.raw_contact_id') }} as contact_id,
         {{ parse_timestamp_utc(clean_text('source.raw_ordered_at')) }} as ordered_at,
@@ -136,7 +207,12 @@ final as (
         rejected_column,
         case
             when rejection_reason is not null then {{ raw_record(raw_columns, 'raw_') }}
-        end as raw_record
+        end as raw_record,
+        validation_key,
+        validation_bucket,
+        raw_row_hash,
+        (select current_settings.validation_settings from current_settings) as validation_settings,
+        {{ validated_at() }} as validated_at
     from decided
 )
 
