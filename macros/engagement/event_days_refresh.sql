@@ -34,10 +34,12 @@
             or not exists (
                 select 1
                 from (
-                    select distinct
+                    -- a day is validated whole in one run: one run per day
+                    select
                         raw_event_day,
-                        validation_run_id
+                        min(validation_run_id) as validation_run_id
                     from {{ upstream }}
+                    group by raw_event_day
                 ) as current_days
                 where
                     current_days.raw_event_day = {{ this }}.raw_event_day

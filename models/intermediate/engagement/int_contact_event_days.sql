@@ -20,20 +20,33 @@ weights as (
 ),
 
 -- The raw event days to count: every day on a full build; otherwise the days
--- whose validation run is not the one counted here.
-count_days as (
-    select distinct
+-- whose validation run is not the one counted here. A day is validated whole
+-- in one run, so grouping by day alone gives its run: a few hundred groups,
+-- where a distinct of (day, run) over every event was a hash table of long
+-- texts.
+current_days as (
+    select
         raw_event_day,
-        validation_run_id
+        min(validation_run_id) as validation_run_id
     from validated_events
+    group by raw_event_day
+),
+
+count_days as (
+    select current_days.*
+    from current_days
     {%- if is_incremental() %}
-
-    except
-
-    select distinct
-        raw_event_day,
-        validation_run_id
-    from {{ this }}
+    left join (
+        select
+            raw_event_day,
+            min(validation_run_id) as validation_run_id
+        from {{ this }}
+        group by raw_event_day
+    ) as counted_days
+        on
+            current_days.raw_event_day = counted_days.raw_event_day
+            and current_days.validation_run_id = counted_days.validation_run_id
+    where counted_days.raw_event_day is null
     {%- endif %}
 ),
 
