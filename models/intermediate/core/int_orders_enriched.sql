@@ -1,3 +1,7 @@
+{#- A table: six models read the valid orders, and as a view each of them
+    summed every order line again for line_count and units (most of the RFM
+    stage's time). -#}
+{{ config(materialized='table') }}
 with
 
 orders as (
