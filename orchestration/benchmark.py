@@ -23,6 +23,8 @@ import threading
 import time
 from pathlib import Path
 
+from orchestration.lib import dbt_threads
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCALES = {
     "small": {"contacts": 10_000, "orders": 100_000, "events": 1_000_000},
@@ -35,8 +37,6 @@ STEPS = ("generate", "build", "peers", "refresh", "publish", "export")
 # What `make build` runs: every seed, model and data test; the unit tests prove
 # the SQL on fixed rows and run in `make test`, not on a build of real data.
 BUILD_FLAGS = ("--exclude-resource-type", "unit_test")
-# profiles.yml's default for DUCKDB_MEMORY_LIMIT
-DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 def directory_bytes(path: Path) -> int:
@@ -250,8 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             **scale,
             "date": dt.date.today().isoformat(),
             "cpus": os.cpu_count(),
-            "memory_limit": env.get("DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
-            "dbt_threads": int(env.get("DBT_THREADS", "2")),
+            "memory_limit": env.get("DUCKDB_MEMORY_LIMIT", dbt_threads.DEFAULT_MEMORY_LIMIT),
         }
     )
     if args.select:
@@ -282,6 +281,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         results["raw_bytes"] = sum(path.stat().st_size for path in raw.glob("*.parquet"))
         save()
+    # as `make build` does (orchestration/lib/dbt_threads.py): DBT_THREADS, or
+    # one thread when the raw files outgrow the memory limit
+    threads, note = dbt_threads.choose(env, PROJECT_DIR)
+    if note:
+        print(note, file=sys.stderr)
+    env["DBT_THREADS"] = threads
+    results["dbt_threads"] = int(threads)
     if "build" in steps:
         database.unlink(missing_ok=True)
         results["build"] = measured(

@@ -7,7 +7,9 @@ the warehouse (a build, `make load`, a static list command, an open DuckDB
 session), it waits up to $CUSTOMER_SEGMENTS_LOCK_TIMEOUT seconds (30 by
 default), then stops with one line naming the file, the holding process and
 its command, and what to do, instead of dbt's lock error in several
-tracebacks. Once the file is free, dbt replaces this process (same PID, same
+tracebacks. When DBT_THREADS is not set, it picks the number of dbt threads
+(orchestration/lib/dbt_threads.py: one when the raw files outgrow
+DUCKDB_MEMORY_LIMIT, two otherwise). Once the file is free, dbt replaces this process (same PID, same
 arguments, same exit code).
 
 Before that, it reads the segment definitions as written (models/**/*.yml,
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+from orchestration.lib import dbt_threads
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 # Exit status when the warehouse stayed locked (dbt uses 1 and 2).
@@ -99,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         except WarehouseLockedError as error:
             print(error, file=sys.stderr)
             return LOCKED
+    threads, note = dbt_threads.choose(os.environ, Path(os.environ.get("DBT_PROJECT_DIR") or "."))
+    if note:
+        print(note, file=sys.stderr)
+    os.environ["DBT_THREADS"] = threads
     dbt = Path(sys.executable).parent / "dbt"
     os.execv(str(dbt), [str(dbt), *arguments])
     return 0  # not reached

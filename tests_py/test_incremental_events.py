@@ -21,7 +21,7 @@ pytestmark = pytest.mark.build
 BUILD_VARS = {"as_of_date": "2026-06-30"}
 EVENT_MODELS = "base_tracking__events_validated int_contact_event_days"
 # Bookkeeping of the refresh itself: which dbt run validated a day.
-RUN_COLUMNS = ["validation_run_id"]
+RUN_COLUMNS = ["validation_run_id", "validated_at"]
 COMPARED = {
     "staging.base_tracking__events_validated": None,
     "intermediate.int_contact_event_days": None,

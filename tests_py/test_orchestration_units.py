@@ -19,6 +19,7 @@ from orchestration.code_location.partitions import as_of_date_for_partition, dbt
 from orchestration.code_location.resources import WarehouseResource
 from orchestration.code_location.schedules import schedule_time
 from orchestration.code_location.sensors import changed_files, raw_files_fingerprint, raw_files_sensor
+from orchestration.lib.dbt_threads import choose, memory_bytes
 from orchestration.lib.quality.runner import describe_observed
 from orchestration.lib.quality.suites import opportunity_groups, persona_names
 from orchestration.lib.warehouse import is_lock_error, lock_message
@@ -173,3 +174,28 @@ def test_a_failure_caused_by_the_lock_is_retried_and_any_other_is_not() -> None:
     assert retry.value.max_retries == 2 and retry.value.seconds_to_wait == 5
     # A failing test or a bad model is the caller's failure, never retried into a pass.
     assert warehouse.raise_if_locked(context, "Failure in test unique_rfm_scores_contact_id") is None  # type: ignore[arg-type,func-returns-value]
+
+
+def test_dbt_threads_drop_to_one_when_the_raw_files_outgrow_the_memory_limit(tmp_path: Path) -> None:
+    assert memory_bytes("2GB") == 2 * 1000**3
+    assert memory_bytes(" 512 MiB ") == 512 * 1024**2
+    assert memory_bytes("1.5gb") == 1_500_000_000
+    assert memory_bytes("lots") is None
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    env = {"RAW_DATA_DIR": str(raw), "DUCKDB_MEMORY_LIMIT": "1GB"}
+    # sparse files: their size without their bytes
+    with open(raw / "events.parquet", "wb") as file:
+        file.truncate(900 * 1000**2)
+    assert choose(env) == ("2", None)
+    with open(raw / "orders.csv", "wb") as file:
+        file.truncate(800 * 1000**2)  # counts a quarter: 200 MB as Parquet
+    threads, note = choose(env)
+    assert threads == "1"
+    assert note is not None and "(1.1 GB as Parquet)" in note and "DUCKDB_MEMORY_LIMIT (1GB)" in note
+    assert choose({**env, "DUCKDB_MEMORY_LIMIT": "4GB"}) == ("2", None)
+    assert choose({**env, "DBT_THREADS": "4"}) == ("4", None)
+    assert choose({**env, "DBT_TARGET": "postgres"}) == ("2", None)
+    # relative to the project directory, as make runs it
+    assert choose({"RAW_DATA_DIR": "raw", "DUCKDB_MEMORY_LIMIT": "1GB"}, tmp_path)[0] == "1"

@@ -141,3 +141,18 @@ def test_a_daily_refresh_equals_a_full_rebuild(make_workspace: Callable[[str], W
     assert [float(price) for (price,) in prices] == [1.0]
     assert arrived is not None and arrived[0] >= 1
     assert waited is not None and waited[0] >= 1
+
+    # an order id gone from the raw data stops the refresh with the command
+    # to run, and so does a table stored by an earlier version
+    gone = today_orders.order_id.dropna().iloc[5]
+    today_orders[today_orders.order_id != gone].to_parquet(daily.raw / "orders.parquet", index=False)
+    vanished = daily.dbt("run", "--select", "base_shop__orders_validated", vars={"as_of_date": NEXT_DAY})
+    assert not vanished.ok
+    assert f"1 stored order id(s) are no longer in the raw data (first: '{gone.strip()}')" in vanished.output
+    assert "`dbt build --full-refresh --select base_shop__orders_validated+`" in vanished.output
+    with duckdb.connect(str(daily.database)) as connection:
+        connection.execute("alter table staging.base_shop__order_lines_validated drop column validation_bucket")
+    earlier = daily.dbt("run", "--select", "base_shop__order_lines_validated", vars={"as_of_date": NEXT_DAY})
+    assert not earlier.ok
+    assert "has no column validation_bucket" in earlier.output
+    assert "--full-refresh --select base_shop__order_lines_validated+" in earlier.output

@@ -21,29 +21,42 @@
     )
 {%- endmacro %}
 
+{#- The newest validated_at of the days int_contact_event_days holds, as a
+    SQL timestamp, or none when every day is to be counted: a full build, an
+    empty table, or scoring settings that changed. An incremental build
+    counts (again) the days validated after it. A day is validated whole in
+    one run, and each run's rows are written together, so DuckDB reads only
+    the row groups of the runs after it (their zone maps), not all history. -#}
+{% macro event_days_counted_through() -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- do require_stored_columns(['raw_event_day', 'validation_run_id', 'validated_at', 'scoring_settings']) -%}
+    {%- set result = run_query(
+        "select max(validated_at), count(case when scoring_settings <> " ~ event_scoring_settings()
+        ~ " then 1 end) from " ~ this
+    ) -%}
+    {%- set latest = result.rows[0][0] -%}
+    {%- if latest is none or result.rows[0][1] > 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return("cast('" ~ latest.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
 {#- Pre-hook of int_contact_event_days: on an incremental build, delete the
-    days whose validation run is no longer the current one upstream (they were
-    validated again, or are gone), and every day when the scoring settings
-    changed. The model then counts the days it lacks. -#}
+    days validated again since they were counted (event_days_counted_through),
+    and every day when the scoring settings changed. The model then counts
+    the days validated after that point. -#}
 {% macro delete_stale_event_days(upstream) -%}
     {%- if is_incremental() -%}
-        {%- do require_stored_columns(['raw_event_day', 'validation_run_id', 'scoring_settings']) -%}
+        {%- set counted_through = event_days_counted_through() -%}
         delete from {{ this }}
-        where
-            scoring_settings <> {{ event_scoring_settings() }}
-            or not exists (
-                select 1
-                from (
-                    -- a day is validated whole in one run: one run per day
-                    select
-                        raw_event_day,
-                        min(validation_run_id) as validation_run_id
-                    from {{ upstream }}
-                    group by raw_event_day
-                ) as current_days
-                where
-                    current_days.raw_event_day = {{ this }}.raw_event_day
-                    and current_days.validation_run_id = {{ this }}.validation_run_id
-            )
+        {%- if counted_through is not none %}
+        where raw_event_day in (
+            select distinct raw_event_day
+            from {{ upstream }}
+            where validated_at > {{ counted_through }}
+        )
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}

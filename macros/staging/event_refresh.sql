@@ -77,7 +77,7 @@
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- do require_stored_columns(['raw_event_day', 'validation_run_id', 'validation_settings']) -%}
+    {%- do require_stored_columns(['raw_event_day', 'validation_run_id', 'validation_settings', 'validated_at']) -%}
     {%- set query -%}
         with
 

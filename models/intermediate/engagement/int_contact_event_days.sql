@@ -1,13 +1,15 @@
 {#- Incremental by raw event day, following base_tracking__events_validated:
-    a day is counted again when its validation run changed (it was validated
-    again) or when the scoring settings changed; the pre-hook removes the
-    stale days first. A build that validated nothing new reads no events. -#}
+    a day is counted again when it was validated after the days stored here
+    (event_days_counted_through) or when the scoring settings changed; the
+    pre-hook removes those days first. A build that validated nothing new
+    reads no events. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_stale_event_days(ref('stg_tracking__events')) }}",
 ) }}
+{%- set counted_through = event_days_counted_through() %}
 with
 
 validated_events as (
@@ -19,41 +21,25 @@ weights as (
     where weight is not null
 ),
 
--- The raw event days to count: every day on a full build; otherwise the days
--- whose validation run is not the one counted here. A day is validated whole
--- in one run, so grouping by day alone gives its run: a few hundred groups,
--- where a distinct of (day, run) over every event was a hash table of long
--- texts.
-current_days as (
+-- The raw event days to count, with the run that validated each: every day
+-- on a full build; otherwise the days validated after those stored here. A
+-- day is validated whole in one run, so grouping by day alone gives its run.
+count_days as (
     select
         raw_event_day,
-        min(validation_run_id) as validation_run_id
+        min(validation_run_id) as validation_run_id,
+        min(validated_at) as validated_at
     from validated_events
+    {%- if counted_through is not none %}
+    where validated_at > {{ counted_through }}
+    {%- endif %}
     group by raw_event_day
 ),
 
-count_days as (
-    select current_days.*
-    from current_days
-    {%- if is_incremental() %}
-    left join (
-        select
-            raw_event_day,
-            min(validation_run_id) as validation_run_id
-        from {{ this }}
-        group by raw_event_day
-    ) as counted_days
-        on
-            current_days.raw_event_day = counted_days.raw_event_day
-            and current_days.validation_run_id = counted_days.validation_run_id
-    where counted_days.raw_event_day is null
-    {%- endif %}
-),
-
 -- A raw event day is validated whole, in one run, so a day is one row of
--- count_days: the events are chosen by day, and the run id (a 36-character
--- text) joins the counts after grouping instead of being a grouping key of
--- every event (at 100M events that key alone outgrew a 2GB memory limit).
+-- count_days: the run id (a 36-character text) joins the counts after
+-- grouping instead of being a grouping key of every event (at 100M events
+-- that key alone outgrew a 2GB memory limit).
 events as (
     select
         validated_events.contact_id,
@@ -63,9 +49,11 @@ events as (
         validated_events.duration_seconds,
         validated_events.raw_event_day
     from validated_events
+    -- on an incremental build, the rows of the days in count_days by the same
+    -- filter: it skips the stored row groups of earlier runs without reading them
     where
         validated_events.contact_id is not null
-        and validated_events.raw_event_day in (select count_days.raw_event_day from count_days)
+        and {{ 'validated_events.validated_at > ' ~ counted_through if counted_through is not none else 'true' }}
 ),
 
 -- An event scores when its type has a weight, it meets the type's condition
@@ -113,6 +101,7 @@ final as (
         counted.scoring_events,
         counted.raw_event_day,
         count_days.validation_run_id,
+        count_days.validated_at,
         {{ event_scoring_settings() }} as scoring_settings
     from counted
     inner join count_days

@@ -22,7 +22,8 @@ final as (
         session_id,
         is_machine_open,
         raw_event_day,
-        validation_run_id
+        validation_run_id,
+        validated_at
     from validated
     where rejection_reason is null
 )

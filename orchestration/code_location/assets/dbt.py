@@ -14,6 +14,7 @@ from orchestration.code_location.dbt_translator import CustomerSegmentsTranslato
 from orchestration.code_location.metadata import mart_metadata
 from orchestration.code_location.partitions import as_of_date_for_partition, daily_partitions, dbt_vars_for_partition
 from orchestration.code_location.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib import dbt_threads
 
 translator = CustomerSegmentsTranslator()
 
@@ -72,7 +73,13 @@ def customer_segments_dbt(
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "cautious")
     partition_key = context.partition_key if context.has_partition_key else None
     as_of_date = as_of_date_for_partition(partition_key) if partition_key else None
-    invocation = dbt.cli(dbt_build_args(partition_key, dbt_raw_source_mode()), context=context, raise_on_error=False)
+    # as `make build` picks them (orchestration/lib/dbt_threads.py)
+    threads, note = dbt_threads.choose(os.environ, dbt_project.project_dir)
+    if note:
+        context.log.info(note)
+    invocation = dbt.cli(
+        [*dbt_build_args(partition_key, dbt_raw_source_mode()), "--threads", threads], context=context, raise_on_error=False
+    )
     # Materialisations are held until dbt exits: the row counts and tables
     # attached to them are read from the DuckDB file, which dbt holds while it runs.
     events = list(invocation.stream())

@@ -221,7 +221,8 @@ final as (
         end as raw_record,
         raw_event_day,
         {{ sql_string_literal(invocation_id) }} as validation_run_id,
-        {{ sql_string_literal(event_validation_settings()) }} as validation_settings
+        {{ sql_string_literal(event_validation_settings()) }} as validation_settings,
+        {{ validated_at() }} as validated_at
     from decided
 )
 
