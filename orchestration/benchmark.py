@@ -115,6 +115,15 @@ def append_next_day(raw: Path, last: str) -> str:
     with duckdb.connect() as connection:
         connection.execute("set enable_progress_bar = false")
         orders = raw / "orders.parquet"
+        appended = connection.execute(
+            f"select count(*) from read_parquet('{orders}') where order_id like '{next_day}-%'"
+        ).fetchone()
+        if appended and appended[0]:
+            # a second copy would make every new row an identical copy of the first
+            raise SystemExit(
+                f"refresh: {raw} already holds the appended day {next_day} of an earlier refresh; "
+                "run the benchmark with --steps generate first (or remove that day's rows)"
+            )
         last_orders = f"select order_id from read_parquet('{orders}') where substring(trim(ordered_at), 1, 10) = '{last}'"
         for entity, (key, stamp, parent) in NEXT_DAY_ROWS.items():
             path = raw / f"{entity}.parquet"

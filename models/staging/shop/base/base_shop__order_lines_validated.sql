@@ -41,7 +41,7 @@ select validation_key
 from {{ ref('base_shop__orders_validated') }}
 where validated_at > (select max(validated_at) from {{ this }})
 {% endset -%}
-{{ keyed_refresh_ctes(rechecks, 'order line id') }},
+{{ keyed_refresh_ctes(rechecks, 'order id') }},
 
 {% endif -%}
 source as (
