@@ -157,19 +157,24 @@ def test_incremental_build_equals_a_full_build_of_the_changed_data(make_workspac
     assert "--full-refresh --select base_tracking__events_validated+" in earlier.output
 
 
-# The column tests of stg_tracking__events, each with meta.refresh_scope.
+# The tests with meta.refresh_scope: the column tests of stg_tracking__events
+# and the key test of int_contact_event_days.
 SCOPED_TEST = re.compile(
-    r"test\.customer_segments\.[a-z_]+_stg_tracking__events_"
+    r"test\.customer_segments\.([a-z_]+_stg_tracking__events_"
     r"(event_id|contact_id|event_type|occurred_at|occurred_date|duration_seconds|traffic_source|is_machine_open)"
+    r"|unique_combination_of_columns_int_contact_event_days_)"
 )
+SCOPED_MODELS = "stg_tracking__events int_contact_event_days"
 
 
 def test_a_refresh_tests_the_event_rows_it_wrote_and_dbt_test_every_row(workspace: Workspace) -> None:
-    """Tests with meta.refresh_scope (stg_tracking__events) read the rows the
+    """Tests with meta.refresh_scope (SCOPED_TEST) read the rows the
     invocation validated when it runs base_tracking__events_validated, and
     every row when it does not."""
     workspace.generate("--contacts", "300", "--orders", "1500", "--events", "6000", "--end-date", "2026-06-30")
-    workspace.build(vars=BUILD_VARS, select="+stg_tracking__events +stg_tracking__events_quarantine rejection_reasons")
+    workspace.build(
+        vars=BUILD_VARS, select="+stg_tracking__events +stg_tracking__events_quarantine +int_contact_event_days rejection_reasons"
+    )
     events = pd.read_parquet(workspace.raw / "events.parquet")
     last_day = raw_day(events).max()
     arrived = events[raw_day(events) == last_day].assign(event_id=lambda frame: "next-" + frame.event_id)
@@ -185,10 +190,10 @@ def test_a_refresh_tests_the_event_rows_it_wrote_and_dbt_test_every_row(workspac
             for node in run["results"]
             if SCOPED_TEST.match(node["unique_id"])
         }
-        assert len(codes) == 10, sorted(codes)
+        assert len(codes) == 11, sorted(codes)
         return run["metadata"]["invocation_id"], codes
 
-    invocation, codes = scoped_tests("build", "--select", "base_tracking__events_validated stg_tracking__events")
+    invocation, codes = scoped_tests("build", "--select", f"base_tracking__events_validated {SCOPED_MODELS}")
     scope = f"validation_run_id = '{invocation}'"
     assert all(scope in code for code in codes.values()), "every scoped test reads this run's rows"
     written = workspace.query(
@@ -197,6 +202,8 @@ def test_a_refresh_tests_the_event_rows_it_wrote_and_dbt_test_every_row(workspac
     stored = workspace.query("select count(*) as n from staging.stg_tracking__events").n.item()
     assert 0 < written.n.item() < stored / 10, "the refresh validated (and tests) the new day, not all history"
     assert written.days.item() >= 1
+    counted = workspace.query(f"select count(*) as n from intermediate.int_contact_event_days where {scope}").n.item()
+    assert counted > 0, "the new day's counts carry the run, so their key test reads them"
 
-    invocation, codes = scoped_tests("test", "--select", "stg_tracking__events")
+    invocation, codes = scoped_tests("test", "--select", SCOPED_MODELS)
     assert not any("validation_run_id = '" in code for code in codes.values()), "dbt test alone reads every row"
