@@ -46,15 +46,17 @@
 {#- Pre-hook of int_contact_event_days: on an incremental build, delete the
     days validated again since they were counted (event_days_counted_through),
     and every day when the scoring settings changed. The model then counts
-    the days validated after that point. -#}
-{% macro delete_stale_event_days(upstream) -%}
+    the days validated after that point. `validated` is every validated row,
+    rejected ones too: a day validated again may keep no clean event, and its
+    old counts must go all the same. -#}
+{% macro delete_stale_event_days(validated) -%}
     {%- if is_incremental() -%}
         {%- set counted_through = event_days_counted_through() -%}
         delete from {{ this }}
         {%- if counted_through is not none %}
         where raw_event_day in (
             select distinct raw_event_day
-            from {{ upstream }}
+            from {{ validated }}
             where validated_at > {{ counted_through }}
         )
         {%- endif %}

@@ -3,11 +3,12 @@
     (event_days_counted_through) or when the scoring settings changed; the
     pre-hook removes those days first. A build that validated nothing new
     reads no events. -#}
+-- depends_on: {{ ref('base_tracking__events_validated') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_stale_event_days(ref('stg_tracking__events')) }}",
+    pre_hook="{{ delete_stale_event_days(ref('base_tracking__events_validated')) }}",
 ) }}
 {%- set counted_through = event_days_counted_through() %}
 with
