@@ -187,21 +187,6 @@
     hash({% for column in columns %}{{ prefix ~ column }}{{ ', ' if not loop.last }}{% endfor %})
 {%- endmacro %}
 
-{#- A hash of a key text, for grouping and joining many keys cheaply: null
-    for a null key. Equal keys give equal hashes; unequal keys rarely do, so
-    a caller must treat a shared hash as "maybe the same key". -#}
-{% macro key_hash(key) -%}
-    {{ return(adapter.dispatch('key_hash', 'customer_segments')(key)) }}
-{%- endmacro %}
-
-{% macro default__key_hash(key) -%}
-    md5({{ key }})
-{%- endmacro %}
-
-{% macro duckdb__key_hash(key) -%}
-    case when {{ key }} is not null then hash({{ key }}) end
-{%- endmacro %}
-
 {#- The raw text of a row as a JSON object, keys in contract order. Quotes,
     backslashes and control characters are escaped with chr() so the SQL
     needs no backslash literal (engines disagree on those). -#}

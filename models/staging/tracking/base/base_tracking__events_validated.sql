@@ -80,21 +80,17 @@ stored_winner_ids as (
     {%- endif %}
 ),
 
--- Hashes of the ids that occur more than once among the rows validated now,
--- or have a kept copy stored elsewhere (a superset of the repeated keys among
--- clean rows: ranking keeps to clean rows). Grouped by an 8-byte hash, not
--- the id text: at 100M ids that is the difference between a hash table that
--- fits in memory and one that spills. Two ids sharing a hash only send a
--- single id through the ranking, which keeps it (rank 1 of its own key).
+-- Ids that occur more than once among the rows validated now (a superset of
+-- the repeated keys among clean rows: ranking keeps to clean rows).
 repeated_ids as (
-    select {{ key_hash('event_id') }} as id_hash
+    select event_id
     from scope_ids
-    group by {{ key_hash('event_id') }}
+    group by event_id
     having count(*) > 1
 
     union
 
-    select {{ key_hash('event_id') }} as id_hash
+    select event_id
     from stored_winner_ids
 ),
 {%- for stream in streams %}
@@ -137,14 +133,14 @@ repeated_ids as (
         stored_winner_ids.event_id is not null as has_stored_winner
     from {{ stream }}_source
     left join repeated_ids
-        on {{ key_hash(clean_text(stream ~ '_source.raw_event_id')) }} = repeated_ids.id_hash
+        on {{ clean_text(stream ~ '_source.raw_event_id') }} = repeated_ids.event_id
     left join stored_winner_ids
         on {{ clean_text(stream ~ '_source.raw_event_id') }} = stored_winner_ids.event_id
     left join known_contacts
         on {{ clean_text(stream ~ '_source.raw_contact_id') }} = known_contacts.contact_id
     left join event_types
         on lower({{ clean_text(stream ~ '_source.raw_event_type') }}) = event_types.event_type
-    where repeated_ids.id_hash is {{ 'null' if stream == 'single' else 'not null' }}
+    where repeated_ids.event_id is {{ 'null' if stream == 'single' else 'not null' }}
 ),
 
 -- Checks in the precedence of the rejection_reasons seed. An empty
