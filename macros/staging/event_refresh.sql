@@ -119,35 +119,7 @@
         ),
 
         recheck_days as (
-            select distinct stored.raw_event_day
-            from {{ this }} as stored
-            left join {{ known_contacts_relation }} as known_contacts
-                on stored.contact_id = known_contacts.contact_id
-            where
-                stored.rejection_reason = 'future_timestamp'
-                or (stored.rejection_reason = 'unknown_contact' and known_contacts.contact_id is not null)
-                or (
-                    stored.contact_id is not null
-                    and known_contacts.contact_id is null
-                    and (stored.rejection_reason is null or stored.rejection_reason in ('duplicate_key', 'duplicate'))
-                )
-
-            union
-
-            -- Versions decided for another as-of date: a kept copy dated after
-            -- this as-of date while an older copy exists, or an older kept copy
-            -- while a newer one is now on or before the as-of date.
-            select distinct loser.raw_event_day
-            from {{ this }} as loser
-            inner join {{ this }} as kept
-                on loser.event_id = kept.event_id
-            where
-                loser.rejection_reason = 'duplicate_key'
-                and kept.rejection_reason is null
-                and (
-                    kept.occurred_date > {{ as_of_date() }}
-                    or (loser.occurred_date <= {{ as_of_date() }} and loser.occurred_at > kept.occurred_at)
-                )
+            {{ stored_decisions_to_recheck(known_contacts_relation, 'raw_event_day', 'event_id', 'occurred_date', 'occurred_at') | indent(12) }}
         ),
 
         base_days as (

@@ -149,6 +149,45 @@
     ]) }}
 {%- endmacro %}
 
+{#- A query of `column` over the stored rows of {{ this }} whose decision may
+    have moved since they were validated, for an incremental build to
+    validate again: a future_timestamp rejection (the clock moved on), an
+    unknown_contact rejection whose contact is now known, a kept or outranked
+    row whose contact no longer is; and versions decided for another as-of
+    date (versions_in_effect_first): a kept version dated after this as-of
+    date while an older one exists, or an older kept version while a newer
+    one is now on or before it. known_contacts: a relation or CTE of the
+    clean contact ids; key: the key column versions share; date and
+    timestamp: the version's reporting-timezone day and timestamp. -#}
+{% macro stored_decisions_to_recheck(known_contacts, column, key, date, timestamp) -%}
+select distinct stored.{{ column }}
+from {{ this }} as stored
+left join {{ known_contacts }} as known_contacts
+    on stored.contact_id = known_contacts.contact_id
+where
+    stored.rejection_reason = 'future_timestamp'
+    or (stored.rejection_reason = 'unknown_contact' and known_contacts.contact_id is not null)
+    or (
+        stored.contact_id is not null
+        and known_contacts.contact_id is null
+        and (stored.rejection_reason is null or stored.rejection_reason in ('duplicate_key', 'duplicate'))
+    )
+
+union
+
+select distinct loser.{{ column }}
+from {{ this }} as loser
+inner join {{ this }} as kept
+    on loser.{{ key }} = kept.{{ key }}
+where
+    loser.rejection_reason = 'duplicate_key'
+    and kept.rejection_reason is null
+    and (
+        kept.{{ date }} > {{ as_of_date() }}
+        or (loser.{{ date }} <= {{ as_of_date() }} and loser.{{ timestamp }} > kept.{{ timestamp }})
+    )
+{%- endmacro %}
+
 {#- The final rejection reason and column once duplicates are known. -#}
 {% macro rejection_with_duplicates(key_label) -%}
     coalesce(

@@ -63,39 +63,8 @@ current_settings as (
 ),
 
 {% if incremental -%}
-{% set rechecks %}
--- Decisions that may have moved since they were stored: a future_timestamp
--- rejection (the clock moved on), an unknown_contact rejection whose contact
--- is now known, a kept or outranked order whose contact no longer is.
-select stored.validation_key
-from {{ this }} as stored
-left join known_contacts
-    on stored.contact_id = known_contacts.contact_id
-where
-    stored.rejection_reason = 'future_timestamp'
-    or (stored.rejection_reason = 'unknown_contact' and known_contacts.contact_id is not null)
-    or (
-        stored.contact_id is not null
-        and known_contacts.contact_id is null
-        and (stored.rejection_reason is null or stored.rejection_reason in ('duplicate_key', 'duplicate'))
-    )
-
-union
-
--- Versions decided for another as-of date: a kept version dated after this
--- as-of date while an older one exists, or an older kept version while a
--- newer one is now on or before the as-of date.
-select loser.validation_key
-from {{ this }} as loser
-inner join {{ this }} as kept
-    on loser.validation_key = kept.validation_key
-where
-    loser.rejection_reason = 'duplicate_key'
-    and kept.rejection_reason is null
-    and (
-        kept.ordered_date > {{ as_of_date() }}
-        or (loser.ordered_date <= {{ as_of_date() }} and loser.ordered_at > kept.ordered_at)
-    )
+{% set rechecks -%}
+{{ stored_decisions_to_recheck('known_contacts', 'validation_key', 'validation_key', 'ordered_date', 'ordered_at') }}
 {% endset -%}
 {{ keyed_refresh_ctes(rechecks, 'order id') }},
 
