@@ -154,6 +154,27 @@ def test_a_daily_refresh_equals_a_full_rebuild(make_workspace: Callable[[str], W
     ).n.item() == 0
     assert waited is not None and waited[0] >= 1
 
+    # another reporting currency validates every order and line again, as a
+    # full refresh with it does
+    in_dollars = {"as_of_date": NEXT_DAY, "reporting_currency": "USD"}
+    orders_and_lines = "base_shop__orders_validated base_shop__order_lines_validated"
+    changed = daily.dbt("run", "--select", orders_and_lines, vars=in_dollars)
+    assert changed.ok, changed.output[-3000:]
+    validated, stored = validated_rows(changed.output, "base_shop__orders_validated")
+    assert validated == stored
+    # every line of an order id the orders hold followed (the others are
+    # unknown_order rejections, which no currency changes)
+    left_alone = daily.query(
+        "select count(*) as n from staging.base_shop__order_lines_validated"
+        " where validated_at < (select max(validated_at) from staging.base_shop__order_lines_validated)"
+        " and validation_key in (select validation_key from staging.base_shop__orders_validated)"
+    ).n.item()
+    assert left_alone == 0
+    reference = rebuilt.dbt("run", "--select", orders_and_lines, "--full-refresh", vars=in_dollars)
+    assert reference.ok, reference.output[-3000:]
+    for name in ("staging.base_shop__orders_validated", "staging.base_shop__order_lines_validated"):
+        pd.testing.assert_frame_equal(table(daily, name), table(rebuilt, name), check_dtype=False, obj=f"USD {name}")
+
     # an order id gone from the raw data stops the refresh with the command
     # to run, and so does a table stored by an earlier version
     gone = today_orders.order_id.dropna().iloc[5]
