@@ -87,9 +87,13 @@
     (one row, one column `validation_settings`), which the model defines, and {{ this }}.
     rechecks: a query of the stored keys to validate again whatever their
     bucket. entity: how the message names a key ('order id'). Stops the build
-    when stored keys are gone from the raw data: a refresh adds and replaces
-    keys but does not forget them. -#}
+    when stored keys are gone from the raw data (a refresh adds and replaces
+    keys but does not forget them), or when the stored table lacks the
+    bookkeeping columns (built by an earlier version). -#}
 {% macro keyed_refresh_ctes(rechecks, entity) -%}
+{%- do require_stored_columns(
+    ['validation_key', 'validation_bucket', 'raw_row_hash', 'validation_settings', 'validated_at'], this.identifier
+) -%}
 -- Row count and checksum of the raw rows of each key bucket: now, and as
 -- the stored rows were validated.
 raw_buckets as (

@@ -13,9 +13,6 @@
 ) }}
 {%- set raw_columns = ['order_id', 'line_number', 'product_id', 'quantity', 'unit_price', 'discount_amount'] -%}
 {%- set incremental = is_incremental() -%}
-{%- if incremental -%}
-    {%- do require_stored_columns(['validation_key', 'validation_bucket', 'raw_row_hash', 'validation_settings', 'validated_at'], 'base_shop__order_lines_validated') -%}
-{%- endif %}
 
 with
 

@@ -16,9 +16,6 @@
 ] -%}
 {%- set amounts = ['total_amount', 'discount_amount', 'shipping_amount', 'refunded_amount'] -%}
 {%- set incremental = is_incremental() -%}
-{%- if incremental -%}
-    {%- do require_stored_columns(['validation_key', 'validation_bucket', 'raw_row_hash', 'validation_settings', 'validated_at'], 'base_shop__orders_validated') -%}
-{%- endif %}
 
 with
 
