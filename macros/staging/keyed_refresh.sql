@@ -75,10 +75,18 @@
     {{ return('max_quantity=' ~ max_quantity() ~ ';number_limit=' ~ number_limit()) }}
 {%- endmacro %}
 
-{#- validation_key and validation_bucket of a row, from its cleaned key. -#}
-{% macro validation_key_columns(key) -%}
-    coalesce({{ key }}, '') as validation_key,
-        {{ key_bucket("coalesce(" ~ key ~ ", '')") }} as validation_bucket
+{#- The body of a keyed model's `raw_keys` CTE: every raw row of `relation`
+    (its raw_columns under the raw_ prefix) with its validation_key (the
+    cleaned `key_column`, '' when missing), validation_bucket and
+    raw_row_hash. -#}
+{% macro keyed_raw_rows(relation, raw_columns, key_column) -%}
+    {%- set key = "coalesce(" ~ clean_text(key_column) ~ ", '')" -%}
+    select
+        {{ select_raw_columns(raw_columns) }},
+        {{ key }} as validation_key,
+        {{ key_bucket(key) }} as validation_bucket,
+        {{ raw_row_hash(raw_columns) }} as raw_row_hash
+    from {{ relation }}
 {%- endmacro %}
 
 {#- The CTEs of a keyed refresh, ending in `refresh_keys` (validation_key):

@@ -18,11 +18,7 @@ with
 
 -- Every raw row with its key, bucket and row hash (keyed_refresh.sql).
 raw_keys as (
-    select
-        {{ select_raw_columns(raw_columns) }},
-        {{ validation_key_columns(clean_text('order_id')) }},
-        {{ raw_row_hash(raw_columns) }} as raw_row_hash
-    from {{ source('shop', 'order_lines') }}
+    {{ keyed_raw_rows(source('shop', 'order_lines'), raw_columns, 'order_id') }}
 ),
 
 -- What a validated line depends on besides its raw row and its order.

@@ -21,11 +21,7 @@ with
 
 -- Every raw row with its key, bucket and row hash (keyed_refresh.sql).
 raw_keys as (
-    select
-        {{ select_raw_columns(raw_columns) }},
-        {{ validation_key_columns(clean_text('order_id')) }},
-        {{ raw_row_hash(raw_columns) }} as raw_row_hash
-    from {{ source('shop', 'orders') }}
+    {{ keyed_raw_rows(source('shop', 'orders'), raw_columns, 'order_id') }}
 ),
 
 known_contacts as (
