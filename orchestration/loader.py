@@ -18,12 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from orchestration.lib import postgres
 from orchestration.lib.raw_contract import Entity, load_contract
 from orchestration.lib.raw_encodings import COPIED, utf8_copy
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
@@ -215,6 +217,31 @@ def drop_other_kind(connection: duckdb.DuckDBPyConnection, schema: str, name: st
         connection.execute(f"drop {existing.lower()} {quote_identifier(schema)}.{quote_identifier(name)}")
 
 
+@dataclass(frozen=True)
+class LoadPlan:
+    """What loading reads: each entity's file (or none) and its select list,
+    and the CSV lines that cannot be read as rows."""
+
+    entities: list[tuple[Entity, RawFile | None, str]]
+    malformed: list[tuple]
+
+
+def plan_load(connection: duckdb.DuckDBPyConnection, directory: Path, dialect: CsvDialect, copies_dir: Path) -> LoadPlan:
+    """Checks every file against the contract before anything is written."""
+    contract = load_contract()
+    plans = []
+    malformed: list[tuple] = []
+    for entity in contract.values():
+        raw_file = find_file(directory, entity)
+        if raw_file is not None and raw_file.file_format == "csv" and dialect.encoding in COPIED:
+            copy = utf8_copy(raw_file.path, dialect.encoding, copies_dir)
+            raw_file = RawFile(raw_file.path, "csv", copy)
+        plans.append((entity, raw_file, select_list(connection, entity, raw_file, dialect)))
+        if raw_file is not None and raw_file.file_format == "csv":
+            malformed.extend(malformed_lines(connection, entity, raw_file, dialect))
+    return LoadPlan(plans, malformed)
+
+
 def load_duckdb(
     database: Path, directory: Path, schema: str = "raw", as_views: bool = False, dialect: CsvDialect = CsvDialect()
 ) -> dict[str, int | None]:
@@ -223,29 +250,19 @@ def load_duckdb(
     Checks every file before writing anything, so a bad file leaves the warehouse as it was.
     With `as_views`, makes views over the files instead (dbt's files mode) and
     counts nothing (None): reading the files is left to the build."""
-    contract = load_contract()
     database.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(database)) as connection:
         connection.execute("set TimeZone = 'UTC'")
-        plans = []
-        malformed: list[tuple] = []
-        for entity in contract.values():
-            raw_file = find_file(directory, entity)
-            if raw_file is not None and raw_file.file_format == "csv" and dialect.encoding in COPIED:
-                copy = utf8_copy(raw_file.path, dialect.encoding, database.with_name(database.name + ".utf8"))
-                raw_file = RawFile(raw_file.path, "csv", copy)
-            plans.append((entity, raw_file, select_list(connection, entity, raw_file, dialect)))
-            if raw_file is not None and raw_file.file_format == "csv":
-                malformed.extend(malformed_lines(connection, entity, raw_file, dialect))
+        plan = plan_load(connection, directory, dialect, database.with_name(database.name + ".utf8"))
         connection.execute(f"create schema if not exists {quote_identifier(schema)}")
         rows: dict[str, int | None] = {}
         connection.execute("begin transaction")
         lines_table = f"{quote_identifier(schema)}.{quote_identifier(MALFORMED_LINES)}"
         connection.execute(f"create or replace table {lines_table} ({MALFORMED_COLUMNS})")
-        if malformed:
-            connection.executemany(f"insert into {lines_table} values (?, ?, ?, ?, ?, ?)", malformed)
-        rows[MALFORMED_LINES] = len(malformed)
-        for entity, raw_file, columns in plans:
+        if plan.malformed:
+            connection.executemany(f"insert into {lines_table} values (?, ?, ?, ?, ?, ?)", plan.malformed)
+        rows[MALFORMED_LINES] = len(plan.malformed)
+        for entity, raw_file, columns in plan.entities:
             table = f"{quote_identifier(schema)}.{quote_identifier(entity.name)}"
             source = f" from {reader_sql(raw_file, dialect)}" if raw_file else " where 1 = 0"
             drop_other_kind(connection, schema, entity.name, "VIEW" if as_views else "TABLE")
@@ -257,6 +274,61 @@ def load_duckdb(
                 rows[entity.name] = connection.execute(f"select count(*) from {table}").fetchone()[0]
         connection.execute("commit")
     return rows
+
+
+def load_postgres(
+    login: postgres.Login, directory: Path, schema: str = "raw", dialect: CsvDialect = CsvDialect()
+) -> dict[str, int]:
+    """Loads every contract entity into text-typed tables in `schema` of the
+    PostgreSQL database, with COPY. DuckDB reads the files as for the DuckDB
+    target (same contract checks, same malformed lines) and writes each
+    entity's rows as CSV, which the server copies in; an empty string stays
+    an empty string and a missing value stays null. One transaction: a reader
+    sees the old tables until the new ones are all in, and a failure leaves
+    the old ones."""
+    rows: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="customer_segments_load_") as work, duckdb.connect() as reader:
+        reader.execute("set TimeZone = 'UTC'")
+        plan = plan_load(reader, directory, dialect, Path(work) / "utf8")
+        connection = login.connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"create schema if not exists {postgres.quote_identifier(schema)}")
+                lines_table = f"{postgres.quote_identifier(schema)}.{postgres.quote_identifier(MALFORMED_LINES)}"
+                cursor.execute(f"drop table if exists {lines_table}")
+                cursor.execute(f"create table {lines_table} ({MALFORMED_COLUMNS.replace('varchar', 'text')})")
+                if plan.malformed:
+                    cursor.executemany(f"insert into {lines_table} values (%s, %s, %s, %s, %s, %s)", plan.malformed)
+                rows[MALFORMED_LINES] = len(plan.malformed)
+                for entity, raw_file, columns in plan.entities:
+                    table = f"{postgres.quote_identifier(schema)}.{postgres.quote_identifier(entity.name)}"
+                    cursor.execute(f"drop view if exists {table}")
+                    cursor.execute(f"drop table if exists {table}")
+                    definition = ", ".join(f"{postgres.quote_identifier(name)} text" for name in entity.column_names)
+                    cursor.execute(f"create table {table} ({definition})")
+                    if raw_file is None:
+                        rows[entity.name] = 0
+                        continue
+                    staged = Path(work) / f"{entity.name}.csv"
+                    # DuckDB writes null as nothing and an empty string as "" (quoted), which is
+                    # how PostgreSQL's CSV COPY tells them apart.
+                    reader.execute(
+                        f"copy (select {columns} from {reader_sql(raw_file, dialect)}) to {quote_literal(str(staged))} "
+                        "(format csv, header false)"
+                    )
+                    with staged.open("rb") as data:
+                        cursor.copy_expert(f"copy {table} from stdin with (format csv)", data)
+                    rows[entity.name] = cursor.rowcount
+                    staged.unlink()
+            connection.commit()
+        finally:
+            connection.close()
+    return rows
+
+
+def report(rows: dict[str, int | None], schema: str) -> None:
+    for entity, count in rows.items():
+        print(f"loaded {count or 0:>12,} rows into {schema}.{entity}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,10 +368,20 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.csv_delimiter) != 1 or args.csv_delimiter in '"\r\n':
         parser.error("--csv-delimiter must be one character other than a quote or a line break")
     dialect = CsvDialect(args.csv_delimiter, ENCODINGS[args.csv_encoding.lower()])
-    if args.target != "duckdb":
-        print(f"loader: target '{args.target}' is not supported yet; supported targets: duckdb", file=sys.stderr)
-        return 2
     started = time.monotonic()
+    if args.target == "postgres":
+        login = postgres.builder_login()
+        try:
+            rows = load_postgres(login, args.raw_data_dir, args.schema, dialect=dialect)
+        except RawDataError as error:
+            print(error, file=sys.stderr)
+            return 2
+        report(rows, args.schema)
+        print(f"loaded {len(rows)} tables into PostgreSQL {login.describe()} in {time.monotonic() - started:.1f} s")
+        return 0
+    if args.target != "duckdb":
+        print(f"loader: target '{args.target}' is not supported; supported targets: duckdb, postgres", file=sys.stderr)
+        return 2
     try:
         wait_until_free(args.duckdb_path)
     except WarehouseLockedError as error:
@@ -310,8 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     except RawDataError as error:
         print(error, file=sys.stderr)
         return 2
-    for entity, count in rows.items():
-        print(f"loaded {count or 0:>12,} rows into {args.schema}.{entity}")
+    report(rows, args.schema)
     print(f"loaded {len(rows)} tables into {args.duckdb_path} in {time.monotonic() - started:.1f} s")
     return 0
 

@@ -71,6 +71,27 @@ select {{ alias }}.contact_id from {{ context.relations.contacts }} as {{ alias 
 where {{ segment_condition_sql(context, 'condition', condition, alias) }}
 {%- endmacro %}
 
+{#- A per-contact aggregate condition without a correlated subquery (which
+    PostgreSQL runs once per contact): true for the contacts whose rows
+    `from_where` (`from <relation> as <source> where ...`, not naming the
+    contact) satisfy `having`, and, when `holds_without_rows`, for the
+    contacts with no such row (e.g. `at_most 2` holds for a contact with
+    no event). -#}
+{% macro segment_per_contact_sql(alias, source, from_where, having, holds_without_rows) -%}
+({{ alias }}.contact_id in (select {{ source }}.contact_id {{ from_where }} group by {{ source }}.contact_id having {{ having }})
+    {%- if holds_without_rows %} or {{ alias }}.contact_id not in (select {{ source }}.contact_id {{ from_where }} and {{ source }}.contact_id is not null){% endif -%}
+)
+{%- endmacro %}
+
+{#- Whether `0 <op> value` (or, for between, low <= 0 <= high) holds: what a
+    count or sum compares when the contact has no row. -#}
+{% macro segment_holds_at_zero(op, value) -%}
+    {%- if op == 'between' -%}
+        {{ return(value[0] <= 0 and 0 <= value[1]) }}
+    {%- endif -%}
+    {{ return({'eq': 0 == value, 'neq': 0 != value, 'gt': 0 > value, 'gte': 0 >= value, 'lt': 0 < value, 'lte': 0 <= value}[op]) }}
+{%- endmacro %}
+
 {#- The macro that compiles each condition kind. Each takes (context, path
     to the kind, condition, kind, contact alias) and writes a SQL boolean. -#}
 {% macro segment_condition_handlers() -%}

@@ -4,13 +4,15 @@
 {#- The relations conditions read. Called while parsing too, so every
     segment model depends on all of them. -#}
 {% macro segment_relations() -%}
+    {#- schema.table, without the database: the SQL shown in the segments
+        mart reads the same on every engine and warehouse file. -#}
     {{ return({
-        'contacts': ref('int_segment_contacts'),
-        'orders': ref('int_segment_orders'),
-        'lines': ref('int_segment_order_lines'),
-        'events': ref('int_segment_events'),
-        'tags': ref('int_contact_tag_scores'),
-        'static_members': ref('int_static_list_members'),
+        'contacts': ref('int_segment_contacts').include(database=false),
+        'orders': ref('int_segment_orders').include(database=false),
+        'lines': ref('int_segment_order_lines').include(database=false),
+        'events': ref('int_segment_events').include(database=false),
+        'tags': ref('int_contact_tag_scores').include(database=false),
+        'static_members': ref('int_static_list_members').include(database=false),
     }) }}
 {%- endmacro %}
 

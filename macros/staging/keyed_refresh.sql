@@ -172,7 +172,7 @@ vanished_check as (
                 sql_string_literal(' stored ' ~ entity ~ '(s) are no longer in the raw data (first: \''),
                 "min(validation_key)",
                 sql_string_literal('\'). An incremental build adds and replaces ' ~ entity ~ 's but does not drop them; rebuild with `dbt build --full-refresh --select ' ~ this.identifier ~ '+`.'),
-            ])) }}
+            ]), 'boolean') }}
         end as is_clear
     from vanished_keys
 ),

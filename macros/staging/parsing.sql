@@ -21,6 +21,37 @@
     try_cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
 
+{#- PostgreSQL has no try_cast (pg_input_is_valid arrives in 16): a date or
+    timestamp goes through a function the build creates, which returns null
+    where the cast raises (macros/cross_db/functions.sql), and only when the
+    text has the ISO shape that DuckDB and Spark read too (PostgreSQL also
+    reads 'yesterday', 'Jan 5 2026' or '20260105'); a decimal only when the
+    text is a plain number whose integer digits fit. -#}
+{% macro postgres__try_cast(expression, data_type) -%}
+    {%- set type = data_type | lower | replace(' ', '') -%}
+    {%- if type in ['timestamptz', 'timestamp', 'date'] -%}
+        case when {{ expression }} ~ {{ sql_string_literal(iso_timestamp_pattern()) }} then {{ cross_db_function('try_cast_' ~ type) }}({{ expression }}) end
+    {%- elif modules.re.match('^(decimal|numeric)\\(38,[0-9]+\\)$', type) -%}
+        {%- set scale = type.split(',')[1].rstrip(')') | int -%}
+        case
+            when {{ regex_matches(expression, "'^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$'") }}
+                and length(ltrim(split_part(ltrim({{ expression }}, '+-'), '.', 1), '0')) < {{ 38 - scale }}
+                then cast({{ expression }} as decimal(38, {{ scale }}))
+        end
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("try_cast on postgres: no safe cast to '" ~ data_type ~ "' (macros/staging/parsing.sql knows date, timestamp, timestamptz and decimal(38, s))") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The texts read as a date or timestamp where the engine's own cast is too
+    lenient: an ISO 8601 date (year of four digits, `-` or `/`), optionally a
+    time (`T` or a space, hours and minutes, seconds 00-59, up to six
+    decimals) and a UTC offset (`Z`, `UTC`, ±hh, ±hhmm, ±hh:mm) or an IANA
+    zone name. -#}
+{% macro iso_timestamp_pattern() -%}
+    {{ return('^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-5][0-9]([.][0-9]{1,6})?)?( ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?| [A-Z][A-Za-z_]+/[A-Za-z_/+-]+))?)?$') }}
+{%- endmacro %}
+
 {#- Trimmed text, with empty strings as null. -#}
 {% macro clean_text(column) -%}
     nullif(trim({{ column }}), '')
@@ -38,6 +69,10 @@
 
 {% macro duckdb__parse_timestamp_utc(text) -%}
     (try_cast({{ text }} as timestamptz) at time zone 'UTC')
+{%- endmacro %}
+
+{% macro postgres__parse_timestamp_utc(text) -%}
+    ({{ try_cast(text, 'timestamptz') }} at time zone 'UTC')
 {%- endmacro %}
 
 {#- A parsed timestamp or date outside the plausible range: before

@@ -277,24 +277,32 @@ where
 
 {#- Stops the query with a message when reached: for checks that only the data
     can answer (a currency the rates seed lacks, say). -#}
-{% macro raise_sql_error(message) -%}
-    {{ return(raise_sql_error_with(sql_string_literal(message))) }}
+{% macro raise_sql_error(message, data_type=none) -%}
+    {{ return(raise_sql_error_with(sql_string_literal(message), data_type)) }}
 {%- endmacro %}
 
-{#- raise_sql_error with a message computed by the query: a text expression. -#}
-{% macro raise_sql_error_with(message_expression) -%}
-    {{ return(adapter.dispatch('raise_sql_error_with', 'customer_segments')(message_expression)) }}
+{#- raise_sql_error with a message computed by the query: a text expression.
+    `data_type`: the type of the other branches where the engine needs it to
+    type the expression (PostgreSQL; default integer). -#}
+{% macro raise_sql_error_with(message_expression, data_type=none) -%}
+    {{ return(adapter.dispatch('raise_sql_error_with', 'customer_segments')(message_expression, data_type)) }}
 {%- endmacro %}
 
-{% macro default__raise_sql_error_with(message_expression) -%}
+{% macro default__raise_sql_error_with(message_expression, data_type) -%}
     cast({{ message_expression }} as integer)
 {%- endmacro %}
 
-{% macro duckdb__raise_sql_error_with(message_expression) -%}
+{% macro duckdb__raise_sql_error_with(message_expression, data_type) -%}
     error({{ message_expression }})
 {%- endmacro %}
 
-{% macro spark__raise_sql_error_with(message_expression) -%}
+{#- PostgreSQL folds a constant cast while planning, in every branch: a
+    function the build creates raises only when it runs. -#}
+{% macro postgres__raise_sql_error_with(message_expression, data_type) -%}
+    {{ cross_db_function('raise_error') }}({{ message_expression }}, cast(null as {{ data_type or 'integer' }}))
+{%- endmacro %}
+
+{% macro spark__raise_sql_error_with(message_expression, data_type) -%}
     raise_error({{ message_expression }})
 {%- endmacro %}
 

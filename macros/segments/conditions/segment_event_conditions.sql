@@ -8,7 +8,7 @@
     {%- if types is not none and condition.event not in types -%}
         {{ segment_error(context, path, "unknown event type '" ~ condition.event ~ "'; event types: " ~ (types | join(', '))) }}
     {%- endif -%}
-    {%- set filters = [e ~ '.contact_id = ' ~ alias ~ '.contact_id', e ~ '.event_type = ' ~ segment_literal(context, path, condition.event, 'text')] + segment_event_filter_sql(context, path ~ '.where', condition, e) -%}
+    {%- set filters = [e ~ '.event_type = ' ~ segment_literal(context, path, condition.event, 'text')] + segment_event_filter_sql(context, path ~ '.where', condition, e) -%}
     {%- set modes = [] -%}
     {%- for mode in ['at_least', 'at_most', 'exactly', 'last_within_days', 'last_before_days'] if condition[mode] is defined -%}
         {%- do modes.append(mode) -%}
@@ -20,17 +20,19 @@
     {%- if mode in ['last_within_days', 'last_before_days'] and condition.window is defined -%}
         {{ segment_error(context, path, mode ~ " sets its own window; remove window") }}
     {%- endif -%}
+    {#- The contact's matching events: `from ... where` without naming the contact. -#}
     {%- set events = 'from ' ~ context.relations.events ~ ' as ' ~ e ~ ' where ' ~ (filters | join(' and ')) -%}
     {%- if mode == 'last_within_days' -%}
         {%- set days = segment_whole_number(context, path ~ '.last_within_days', condition.last_within_days, 1) -%}
-exists (select 1 {{ events }} and {{ e }}.occurred_date >= {{ date_literal(segment_days_before(context, days - 1, path ~ '.last_within_days')) }})
+exists (select 1 {{ events }} and {{ e }}.contact_id = {{ alias }}.contact_id and {{ e }}.occurred_date >= {{ date_literal(segment_days_before(context, days - 1, path ~ '.last_within_days')) }})
     {%- elif mode == 'last_before_days' -%}
         {%- set days = segment_whole_number(context, path ~ '.last_before_days', condition.last_before_days, 0) -%}
-coalesce((select max({{ e }}.occurred_date) {{ events }}) <= {{ date_literal(segment_days_before(context, days, path ~ '.last_before_days')) }}, false)
+{{ segment_per_contact_sql(alias, e, events, 'max(' ~ e ~ '.occurred_date) <= ' ~ date_literal(segment_days_before(context, days, path ~ '.last_before_days')), false) }}
     {%- else -%}
         {%- set times = segment_whole_number(context, path ~ '.' ~ mode, condition[mode] if condition[mode] is defined else 1, 0) -%}
-        {%- set symbol = segment_comparison_symbols()[{'at_least': 'gte', 'at_most': 'lte', 'exactly': 'eq'}[mode]] -%}
-((select count(*) {{ events }} and {{ segment_window_sql(context, path ~ '.window', condition.window, e ~ '.occurred_date') }}) {{ symbol }} {{ times }})
+        {%- set op = {'at_least': 'gte', 'at_most': 'lte', 'exactly': 'eq'}[mode] -%}
+        {%- set window = segment_window_sql(context, path ~ '.window', condition.window, e ~ '.occurred_date') -%}
+{{ segment_per_contact_sql(alias, e, events ~ ' and ' ~ window, 'count(*) ' ~ segment_comparison_symbols()[op] ~ ' ' ~ times, segment_holds_at_zero(op, times)) }}
     {%- endif -%}
 {%- endmacro %}
 

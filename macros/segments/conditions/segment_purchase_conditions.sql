@@ -16,12 +16,12 @@
     {{ return(options.products is defined or options.categories is defined or options.subcategories is defined or options.brands is defined) }}
 {%- endmacro %}
 
-{#- The orders (or lines) of the contact matching every filter and the
-    window: `from <relation> as <source> where ...`. -#}
-{% macro segment_purchases_from(context, path, options, alias) -%}
+{#- The orders (or lines) matching every filter and the window: `from
+    <relation> as <source> where ...`; of the contact `alias` when given. -#}
+{% macro segment_purchases_from(context, path, options, alias=none) -%}
     {%- set source = 'l' ~ context.depth -%}
     {%- set relation = context.relations.lines if segment_has_line_filters(options) else context.relations.orders -%}
-    {%- set filters = [source ~ '.contact_id = ' ~ alias ~ '.contact_id'] + segment_purchase_filter_sql(context, path, options, source) -%}
+    {%- set filters = ([source ~ '.contact_id = ' ~ alias ~ '.contact_id'] if alias else []) + segment_purchase_filter_sql(context, path, options, source) -%}
     {%- do filters.append(segment_window_sql(context, path ~ '.window', options.window, source ~ '.ordered_date')) -%}
 from {{ relation }} as {{ source }} where {{ filters | join(' and ') }}
 {%- endmacro %}
@@ -58,9 +58,10 @@ from {{ relation }} as {{ source }} where {{ filters | join(' and ') }}
         {{ segment_error(context, path, op ~ " needs a value") }}
     {%- endif -%}
     {%- set source = 'l' ~ context.depth -%}
-    {%- set purchases = segment_purchases_from(context, path, condition, alias) -%}
-    {%- set order_count = '(select count(distinct ' ~ source ~ '.order_id) ' ~ purchases ~ ')' -%}
-    {%- set total = '(select coalesce(sum(' ~ source ~ ('.line_revenue' if segment_has_line_filters(condition) else '.net_revenue') ~ '), 0) ' ~ purchases ~ ')' -%}
+    {#- Every contact's purchases, compared per contact (no correlated subquery). -#}
+    {%- set purchases = segment_purchases_from(context, path, condition) -%}
+    {%- set order_count = 'count(distinct ' ~ source ~ '.order_id)' -%}
+    {%- set total = 'coalesce(sum(' ~ source ~ ('.line_revenue' if segment_has_line_filters(condition) else '.net_revenue') ~ '), 0)' -%}
     {%- if op == 'between' -%}
         {%- if not segment_is_list(condition.value) or condition.value | length != 2 -%}
             {{ segment_error(context, path ~ '.value', "between needs a list of two numbers [low, high]") }}
@@ -75,12 +76,12 @@ from {{ relation }} as {{ source }} where {{ filters | join(' and ') }}
     {%- endif -%}
     {%- set per_order = ' * ' ~ order_count if metric == 'average_order_value' else '' -%}
     {%- set measured = order_count if metric == 'order_count' else total -%}
-coalesce(
-    {%- if metric == 'average_order_value' %}{{ order_count }} > 0 and {% endif -%}
     {%- if op == 'between' -%}
-        {{ measured }} between {{ low }}{{ per_order }} and {{ high }}{{ per_order }}
+        {%- set having = measured ~ ' between ' ~ low ~ per_order ~ ' and ' ~ high ~ per_order -%}
     {%- else -%}
-        {{ measured }} {{ symbols[op] }} {{ number }}{{ per_order }}
+        {%- set having = measured ~ ' ' ~ symbols[op] ~ ' ' ~ number ~ per_order -%}
     {%- endif -%}
-, false)
+    {#- A contact with no purchase has count and total 0, and no average. -#}
+    {%- set holds_without_rows = metric != 'average_order_value' and segment_holds_at_zero(op, condition.value) -%}
+{{ segment_per_contact_sql(alias, source, purchases, having, holds_without_rows) }}
 {%- endmacro %}

@@ -1,0 +1,43 @@
+{#- SQL functions the build creates where an engine lacks one the models
+    need. On PostgreSQL: try_cast_<type>(text) for date, timestamp and
+    timestamptz, which return null where the cast raises (there is no
+    try_cast before PostgreSQL 16), and raise_error(message, result), which
+    raises when it runs (raise_sql_error), in the schema cross_db_schema(). Created
+    (or replaced) at the start of every run; other engines need none. -#}
+{% macro create_cross_db_functions() %}
+    {{ return(adapter.dispatch('create_cross_db_functions', 'customer_segments')()) }}
+{% endmacro %}
+
+{% macro default__create_cross_db_functions() %}
+    select 1
+{% endmacro %}
+
+{% macro postgres__create_cross_db_functions() %}
+    create schema if not exists {{ adapter.quote(cross_db_schema()) }};
+    {%- for type in ['date', 'timestamp', 'timestamptz'] %}
+    create or replace function {{ cross_db_function('try_cast_' ~ type) }}(value text) returns {{ type }}
+    language plpgsql stable parallel safe as $body$
+    begin
+        return cast(value as {{ type }});
+    exception when others then
+        return null;
+    end
+    $body$;
+    {%- endfor %}
+    create or replace function {{ cross_db_function('raise_error') }}(message text, result anyelement) returns anyelement
+    language plpgsql volatile as $body$
+    begin
+        raise exception '%', message;
+    end
+    $body$;
+{% endmacro %}
+
+{#- The schema of those functions: the target schema's name + `_functions`. -#}
+{% macro cross_db_schema() %}
+    {{ return(target.schema ~ '_functions') }}
+{% endmacro %}
+
+{#- A function of that schema, quoted. -#}
+{% macro cross_db_function(name) %}
+    {{ return(adapter.quote(cross_db_schema()) ~ '.' ~ adapter.quote(name)) }}
+{% endmacro %}
