@@ -16,9 +16,11 @@ DUCKDB_PATH ?= warehouse/customer_segments.duckdb
 AS_OF_DATE ?=
 DAGSTER_PORT ?= 3000
 DASHBOARD_PORT ?= 8501
+# The dbt target (profiles.yml): duckdb (the embedded default) or postgres (README "Other warehouses").
+DBT_TARGET ?= duckdb
 # pytest workers (pytest-xdist); a module's tests stay on one worker, so module fixtures build once.
 PYTEST_WORKERS ?= 2
-export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT DASHBOARD_PORT PYTEST_WORKERS SAMPLE_ARGS
+export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT DASHBOARD_PORT PYTEST_WORKERS SAMPLE_ARGS DBT_TARGET
 
 # Telemetry off everywhere; dbt reads the project's own profile.
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -44,7 +46,7 @@ dbt_vars = $(call check_date,AS_OF_DATE); dbt_vars=(); if [[ -n "$${AS_OF_DATE}"
 # Size of the sample data `make run` generates when RAW_DATA_DIR has none.
 SAMPLE_ARGS ?= --contacts 10000 --orders 60000 --events 400000
 
-.PHONY: help install data build publish run summary metrics dashboard validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean
+.PHONY: help install data build publish run summary metrics dashboard validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean postgres-up postgres-down check-target
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,8 +66,11 @@ data: install ## Generate sample raw data into RAW_DATA_DIR unless it holds a ra
 	@$(paths); read -ra sample <<< "$${SAMPLE_ARGS}"; \
 	$(BIN)/python -m orchestration.generator --unless-raw-data --out "$${RAW_DATA_DIR}" "$${sample[@]}"
 
+check-target:
+	@[[ "$${DBT_TARGET}" =~ ^(duckdb|postgres)$$ ]] || { printf 'DBT_TARGET must be duckdb or postgres, got: %q\n' "$${DBT_TARGET}" >&2; exit 2; }
+
 # Unit tests prove the SQL on fixed rows, not the data: make test runs them, a build of your data skips them.
-build: install ## dbt build (seeds, models and data tests) on DuckDB
+build: install check-target ## dbt build (seeds, models and data tests) on DBT_TARGET (default duckdb)
 	@$(paths); $(dbt_vars); mkdir -p "$$(dirname "$${DUCKDB_PATH}")"; \
 	echo "dbt build --exclude-resource-type unit_test $${dbt_vars[*]}"; \
 	$(BIN)/python -m orchestration.dbt_gate build --exclude-resource-type unit_test "$${dbt_vars[@]}"
@@ -78,7 +83,8 @@ summary: install ## Print rows per mart and rows rejected per reason
 publish: install ## Publish the built marts to the serving file readers use (PUBLISHED_DUCKDB_PATH)
 	@$(paths); $(BIN)/python -m orchestration.publish
 
-run: install data build publish summary ## Install, generate sample data if none, build, publish, summarise
+# On PostgreSQL the raw files are loaded into the server's raw schema first (the build reads tables there).
+run: install check-target data $(if $(filter postgres,$(DBT_TARGET)),load) build publish summary ## Install, generate sample data if none, (load,) build, publish, summarise
 
 validate: install ## Great Expectations suites on every published mart; writes offline Data Docs beside DUCKDB_PATH
 	@$(paths); $(BIN)/python -m orchestration.validate
@@ -110,7 +116,13 @@ backfill: manifest ## Queue one refresh run per day: make backfill FROM=2026-06-
 	$(call check_date,FROM); $(call check_date,TO); \
 	$(BIN)/dagster job backfill -m orchestration.code_location.definitions -j refresh_segments --from "$${FROM}" --to "$${TO}" --noprompt
 
-load: install ## Load RAW_DATA_DIR into raw.* tables (then build with raw_source_mode: tables)
+postgres-up: install ## Start the local PostgreSQL server in warehouse/postgres (PGPORT 55432), with its database and BI role
+	@$(BIN)/python -m orchestration.postgres_server up
+
+postgres-down: install ## Stop the local PostgreSQL server
+	@$(BIN)/python -m orchestration.postgres_server down
+
+load: install check-target ## Load RAW_DATA_DIR into raw.* tables of DBT_TARGET (on DuckDB, then build with raw_source_mode: tables)
 	@$(paths); $(BIN)/python -m orchestration.loader
 
 docs: install ## Generate the dbt docs site into target/ and say how to serve it

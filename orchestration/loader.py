@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -295,17 +296,14 @@ def load_postgres(
             with connection.cursor() as cursor:
                 cursor.execute(f"create schema if not exists {postgres.quote_identifier(schema)}")
                 lines_table = f"{postgres.quote_identifier(schema)}.{postgres.quote_identifier(MALFORMED_LINES)}"
-                cursor.execute(f"drop table if exists {lines_table}")
-                cursor.execute(f"create table {lines_table} ({MALFORMED_COLUMNS.replace('varchar', 'text')})")
+                _empty_postgres_table(cursor, schema, MALFORMED_LINES, MALFORMED_COLUMNS.replace("varchar", "text"))
                 if plan.malformed:
                     cursor.executemany(f"insert into {lines_table} values (%s, %s, %s, %s, %s, %s)", plan.malformed)
                 rows[MALFORMED_LINES] = len(plan.malformed)
                 for entity, raw_file, columns in plan.entities:
                     table = f"{postgres.quote_identifier(schema)}.{postgres.quote_identifier(entity.name)}"
-                    cursor.execute(f"drop view if exists {table}")
-                    cursor.execute(f"drop table if exists {table}")
                     definition = ", ".join(f"{postgres.quote_identifier(name)} text" for name in entity.column_names)
-                    cursor.execute(f"create table {table} ({definition})")
+                    _empty_postgres_table(cursor, schema, entity.name, definition)
                     if raw_file is None:
                         rows[entity.name] = 0
                         continue
@@ -324,6 +322,28 @@ def load_postgres(
         finally:
             connection.close()
     return rows
+
+
+def _empty_postgres_table(cursor: Any, schema: str, name: str, definition: str) -> None:
+    """`schema.name` exists with `definition`'s columns and no rows. A table
+    with those columns is truncated: the build's views over it stay. Another
+    relation of that name (a table of an earlier contract) is dropped with
+    the views over it, which the next build creates again."""
+    cursor.execute(
+        "select c.relkind, array(select a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) from pg_attribute as a "
+        "where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum) "
+        "from pg_class as c join pg_namespace as n on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s",
+        [schema, name],
+    )
+    found = cursor.fetchone()
+    table = f"{postgres.quote_identifier(schema)}.{postgres.quote_identifier(name)}"
+    wanted = [part.strip().replace('"', "") for part in definition.split(",")]
+    if found and found[0] == "r" and list(found[1]) == wanted:
+        cursor.execute(f"truncate table {table}")
+        return
+    if found:
+        cursor.execute(f"drop {'table' if found[0] == 'r' else 'view'} {table} cascade")
+    cursor.execute(f"create table {table} ({definition})")
 
 
 def report(rows: dict[str, int | None], schema: str) -> None:

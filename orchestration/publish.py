@@ -4,15 +4,24 @@ Copies every mart into a new serving file (DuckDB 1.0+ storage format) and
 renames it over the previous one in one atomic step. Readers with the previous
 file open keep reading it; new connections see the new version. Run it only
 after a build and its checks passed: `make run` and the Dagster job do.
+
+With DBT_TARGET=postgres the marts and seeds are first copied from the server
+(one snapshot, orchestration/lib/postgres.py `mirror`), so that the project's
+own readers (summary, export, Great Expectations, dashboard, metrics) read the
+same file whatever engine built it; BI tools read the server's marts schema
+directly, as the BI role.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from orchestration.lib.publish import PublishError, invocation_of, publish, published_path
+from orchestration.lib import postgres
+from orchestration.lib.publish import PUBLISHED_SCHEMAS, PublishError, invocation_of, publish, published_path
 from orchestration.lib.warehouse import PROJECT_DIR, configure_environment, duckdb_path
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
@@ -33,8 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     working = (args.duckdb_path or duckdb_path()).resolve()
     target = (args.published_path or published_path(working)).resolve()
     try:
-        wait_until_free(working, read_only=True)
-        publication = publish(working, target, invocation_id=invocation_of(args.run_results))
+        if os.environ.get("DBT_TARGET", "duckdb") == "postgres":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent, prefix=".postgres_mirror_") as work:
+                mirrored = Path(work) / working.name
+                postgres.mirror(postgres.builder_login(), PUBLISHED_SCHEMAS, mirrored)
+                publication = publish(mirrored, target, invocation_id=invocation_of(args.run_results))
+        else:
+            wait_until_free(working, read_only=True)
+            publication = publish(working, target, invocation_id=invocation_of(args.run_results))
     except WarehouseLockedError as error:
         print(f"publish: {error}", file=sys.stderr)
         return 3  # as the other commands that wait for the warehouse (orchestration.dbt_gate.LOCKED)

@@ -11,16 +11,18 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib import postgres
+from orchestration.lib.publish import published_path
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
-def summarise(database: Path) -> str:
+def summarise(database: Path, label: str | None = None) -> str:
     with duckdb.connect(str(database), read_only=True) as connection:
         marts = connection.execute(
             "select table_name from information_schema.tables "
             "where table_schema = 'marts' and table_type = 'BASE TABLE' order by table_name"
         ).fetchall()
-        lines = [f"Warehouse {database}"]
+        lines = [f"Warehouse {label or database}"]
         as_of = connection.execute("select max(as_of_date) from marts.dim_contacts").fetchone()[0]
         lines.append(f"As of {as_of}")
         lines.append("")
@@ -130,6 +132,14 @@ def main(argv: list[str] | None = None) -> int:
         help="DuckDB file to read (default: $DUCKDB_PATH or warehouse/customer_segments.duckdb)",
     )
     args = parser.parse_args(argv)
+    if os.environ.get("DBT_TARGET", "duckdb") == "postgres":
+        # what `make publish` copied from the server: one snapshot of its marts
+        published = published_path(args.duckdb_path.resolve())
+        if not published.is_file():
+            print(f"summary: nothing published at {published}; run `DBT_TARGET=postgres make run` first", file=sys.stderr)
+            return 2
+        print(summarise(published, f"PostgreSQL {postgres.builder_login().describe()} (marts as published to {published})"))
+        return 0
     if not args.duckdb_path.is_file():
         print(f"summary: no warehouse at {args.duckdb_path}; run `make run` first", file=sys.stderr)
         return 2

@@ -205,9 +205,8 @@ final as (
         campaign_id,
         url,
         product_id,
-        case
-            when rejection_reason is null then cast(duration_value as decimal(18, 3))
-        end as duration_seconds,
+        -- (the cast outside the case keeps the type's scale on PostgreSQL)
+        cast(case when rejection_reason is null then duration_value end as decimal(18, 3)) as duration_seconds,
         traffic_source,
         utm_source,
         utm_medium,
