@@ -46,7 +46,7 @@ dbt_vars = $(call check_date,AS_OF_DATE); dbt_vars=(); if [[ -n "$${AS_OF_DATE}"
 # Size of the sample data `make run` generates when RAW_DATA_DIR has none.
 SAMPLE_ARGS ?= --contacts 10000 --orders 60000 --events 400000
 
-.PHONY: help install data build publish run summary metrics dashboard validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean postgres-up postgres-down check-target
+.PHONY: help install data build publish run summary metrics dashboard validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean postgres-up postgres-down check-target test-engines-full
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -132,8 +132,13 @@ docs: install ## Generate the dbt docs site into target/ and say how to serve it
 
 # pytest and sqlfluff side by side (each prints when it ends): the linter, in one process (each of its
 # processes parses the dbt project), fills the cores pytest leaves idle.
-test: install lint-python ## Everything CI runs: ruff, then pytest and sqlfluff
+# The PostgreSQL server (make postgres-up) serves the engine parity tests (tests_py/test_postgres.py).
+test: install lint-python postgres-up ## Everything CI runs: ruff, then pytest and sqlfluff
 	@LINT_PROCESSES=1 $(MAKE) --no-print-directory -j2 --output-sync=target test-python lint-sql
+
+# Release check: the PostgreSQL parity build runs every data test too (make test runs seeds and models there).
+test-engines-full: install postgres-up ## The engine parity tests with every data test on each engine
+	@CUSTOMER_SEGMENTS_ENGINE_TESTS=full $(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile tests_py/test_postgres.py
 
 lint-python: install
 	$(BIN)/ruff check orchestration dashboard tests_py

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from orchestration.lib import postgres
 from orchestration.lib.warehouse import PROJECT_DIR
@@ -159,13 +160,18 @@ def create_database_and_roles() -> None:
             f"{verb} role {postgres.quote_identifier(bi.user)} with login nosuperuser nocreatedb nocreaterole "
             f"password {postgres.quote_literal(bi.password)}"
         )
-        # The BI role may connect, and reads what the build grants it; no one
-        # else gets the defaults PUBLIC has (temporary tables, connecting).
-        database = postgres.quote_identifier(login.database)
-        cursor.execute(f"revoke all on database {database} from public")
-        cursor.execute(f"grant connect on database {database} to {postgres.quote_identifier(bi.user)}")
+        restrict_database(cursor, login.database, bi.user)
     finally:
         connection.close()
+
+
+def restrict_database(cursor: Any, database: str, bi_role: str) -> None:
+    """The BI role may connect to `database` and reads what the build grants
+    it; no role gets the defaults PUBLIC has there (temporary tables,
+    connecting)."""
+    quoted = postgres.quote_identifier(database)
+    cursor.execute(f"revoke all on database {quoted} from public")
+    cursor.execute(f"grant connect on database {quoted} to {postgres.quote_identifier(bi_role)}")
 
 
 def wait_for_server(seconds: float = 30) -> None:

@@ -1,7 +1,9 @@
 {%- set sunset_days = days_var('sunset_after_days') -%}
 -- Subscribed, non-engaged contacts with no interaction for at least
 -- sunset_after_days (counted from their first evidence when they never
--- interacted): the audience of a re-engagement ("sunset") campaign.
+-- interacted): the audience of a re-engagement ("sunset") campaign. No
+-- email here: personal data stays in dim_contacts (DECISIONS.md), which a
+-- campaign tool joins on contact_id.
 with
 
 engaged_status as (
@@ -19,7 +21,6 @@ grouped as (
 measured as (
     select
         engaged_status.contact_id,
-        contacts.email,
         engaged_status.subscription_status,
         contacts.first_seen_date,
         engaged_status.last_interaction_date,
@@ -42,7 +43,6 @@ measured as (
 final as (
     select
         contact_id,
-        email,
         subscription_status,
         first_seen_date,
         last_interaction_date,

@@ -1,0 +1,189 @@
+"""The PostgreSQL target against DuckDB, on the shared sample (CSV files with
+planted bad rows): the same marts row for row, the same rejected rows and
+reasons, the same export files, and a BI role that reads the marts and
+nothing else.
+
+The server is the project's own (`make postgres-up`, which `make test`
+runs first); each run builds into a database of its own on it, dropped at
+the end. The PostgreSQL build runs seeds and models only: the comparison with
+DuckDB's build, which runs every data test, is the test
+(`make test-engines-full` runs the data tests on every engine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace
+from orchestration.lib import parity, postgres
+from orchestration.lib.publish import PUBLISHED_SCHEMAS, publish
+from orchestration.loader import load_postgres
+from orchestration.postgres_server import restrict_database
+from orchestration.segment_export import export_segments
+
+pytestmark = pytest.mark.build
+
+psycopg2 = pytest.importorskip("psycopg2")
+
+
+def admin_connection(database: str = "postgres"):
+    login = postgres.builder_login()
+    connection = postgres.Login(login.host, login.port, database, login.user, login.password).connect()
+    connection.autocommit = True
+    return connection
+
+
+@pytest.fixture(scope="module")
+def postgres_build(sample_warehouse: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The shared sample's raw files loaded and built (seeds and models) as of
+    the sample's date into a new database; its name and the dbt target path."""
+    database = f"customer_segments_test_{uuid.uuid4().hex[:10]}"
+    try:
+        connection = admin_connection()
+    except psycopg2.OperationalError as error:
+        pytest.fail(f"no PostgreSQL server at {postgres.builder_login().describe()}: run `make postgres-up` ({error})")
+    with connection.cursor() as cursor:
+        cursor.execute(f"create database {postgres.quote_identifier(database)}")
+        restrict_database(cursor, database, postgres.setting("BI_ROLE"))
+    connection.close()
+    root = tmp_path_factory.mktemp("postgres_build")
+    login = postgres.builder_login()
+    target_login = postgres.Login(login.host, login.port, database, login.user, login.password)
+    try:
+        rows = load_postgres(target_login, sample_warehouse.raw)
+        assert rows["events"] > 100_000 and rows["raw_file_malformed_lines"] >= 0
+        environment = {
+            **os.environ,
+            "DBT_TARGET": "postgres",
+            "PGDATABASE": database,
+            "DBT_PROFILES_DIR": str(PROJECT_DIR),
+            "DBT_PROJECT_DIR": str(PROJECT_DIR),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_THREADS": "2",
+        }
+        # make test-engines-full: every data test on this engine too
+        data_tests = [] if os.environ.get("CUSTOMER_SEGMENTS_ENGINE_TESTS") == "full" else ["--exclude-resource-type", "test"]
+        built = subprocess.run(
+            [str(Path(sys.executable).parent / "dbt"), "build", *data_tests,
+             "--exclude-resource-type", "unit_test", "--vars", json.dumps({"as_of_date": SAMPLE_AS_OF}),
+             "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
+            cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert built.returncode == 0, built.stdout[-6000:]
+        yield database, root
+    finally:
+        connection = admin_connection()
+        with connection.cursor() as cursor:
+            cursor.execute(f"drop database if exists {postgres.quote_identifier(database)} with (force)")
+        connection.close()
+
+
+def test_every_mart_equals_duckdbs(sample_warehouse: Workspace, postgres_build: tuple[str, Path]) -> None:
+    database, _ = postgres_build
+    keys = parity.table_keys(sample_warehouse.root / "target" / "manifest.json")
+    duckdb_reader = parity.ENGINES["duckdb"](sample_warehouse.database)
+    tables, differences = parity.compare(duckdb_reader, parity.ENGINES["postgres"](database), keys)
+    assert len(tables) >= 40, tables
+    assert not differences, "\n".join(str(difference) for difference in differences[:20])
+    # The planted bad rows were compared too: rejected on both engines, with the same reasons.
+    _, rejected = duckdb_reader.rows("marts.rejected_rows")
+    assert len(rejected) > 50
+
+
+def test_the_comparison_names_table_key_and_column(sample_warehouse: Workspace, postgres_build: tuple[str, Path]) -> None:
+    """A planted difference fails with the table, the row's key and the column."""
+    database, _ = postgres_build
+    login = postgres.builder_login()
+    connection = postgres.Login(login.host, login.port, database, login.user, login.password).connect()
+    with connection.cursor() as cursor:
+        cursor.execute("select contact_id from marts.rfm_scores order by contact_id limit 1")
+        (contact,) = cursor.fetchone()
+        cursor.execute("update marts.rfm_scores set frequency = frequency + 1 where contact_id = %s", [contact])
+        try:
+            keys = parity.table_keys(sample_warehouse.root / "target" / "manifest.json")
+            reference = parity.ENGINES["duckdb"](sample_warehouse.database)
+            differences = parity.compare_table("marts.rfm_scores", reference, _InTransaction(cursor), keys["marts.rfm_scores"])
+        finally:
+            connection.rollback()
+            connection.close()
+    assert len(differences) == 1, differences
+    message = str(differences[0])
+    assert message.startswith("marts.rfm_scores: key (") and f"'{contact}'" in message and "column frequency" in message
+
+
+class _InTransaction:
+    """A reader over an open cursor: sees that transaction's uncommitted changes."""
+
+    name = "postgres"
+
+    def __init__(self, cursor) -> None:
+        self.cursor = cursor
+
+    def rows(self, table: str):
+        self.cursor.execute(f"select * from {parity.quoted(table)}")
+        return [column[0] for column in self.cursor.description], self.cursor.fetchall()
+
+
+def test_the_bi_role_reads_marts_only(postgres_build: tuple[str, Path]) -> None:
+    database, _ = postgres_build
+    bi = postgres.bi_login()
+    connection = postgres.Login(bi.host, bi.port, database, bi.user, bi.password).connect()
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            for mart in ("marts.dim_contacts", "marts.rfm_scores", "marts.segment_members", "marts.fct_engagement_events"):
+                cursor.execute(f"select count(*) from {mart}")
+                assert cursor.fetchone()[0] > 0, mart
+            refused = [
+                "select * from raw.events limit 1",
+                "select * from staging.stg_crm__contacts limit 1",
+                "select * from intermediate.int_segment_contacts limit 1",
+                "select * from segments.seg_cart_abandoners limit 1",
+                "select * from seeds.event_types limit 1",
+                "select * from static_lists.static_list_members limit 1",
+                "insert into marts.segments (segment_key) values ('x')",
+                "update marts.dim_contacts set email = null",
+                "delete from marts.rfm_scores",
+                "create table marts.bi_table (a integer)",
+                "create temporary table bi_temporary (a integer)",
+                "create schema bi_schema",
+                "drop table marts.dim_contacts",
+            ]
+            for statement in refused:
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                    cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+def test_export_from_postgres_writes_duckdbs_files(
+    published_sample: Path, postgres_build: tuple[str, Path], tmp_path: Path
+) -> None:
+    """`make export` reads the published marts; on PostgreSQL, `make publish` mirrors the server's marts into
+    that file first. The files are the same as from DuckDB's build (the manifest's export time aside)."""
+    database, _ = postgres_build
+    login = postgres.builder_login()
+    mirrored = tmp_path / "mirror" / published_sample.name
+    mirrored.parent.mkdir()
+    postgres.mirror(postgres.Login(login.host, login.port, database, login.user, login.password), PUBLISHED_SCHEMAS, mirrored)
+    published = tmp_path / "published" / published_sample.name
+    publish(mirrored, published)
+    for name, source in (("duckdb", published_sample), ("postgres", published)):
+        export_segments(source, tmp_path / name, None, None, False, ("csv", "parquet"))
+    duckdb_files, postgres_files = (
+        sorted(path.relative_to(tmp_path / name) for path in (tmp_path / name).rglob("*") if path.is_file())
+        for name in ("duckdb", "postgres")
+    )
+    assert duckdb_files == postgres_files and len(duckdb_files) > 4
+    for relative in duckdb_files:
+        if relative.name == "manifest.json":
+            continue
+        assert (tmp_path / "duckdb" / relative).read_bytes() == (tmp_path / "postgres" / relative).read_bytes(), relative
