@@ -341,8 +341,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 # modules to the workers in collection order (by default it orders them by
 # their number of tests), and a long module started last would run alone.
 SLOWEST_MODULES_FIRST = [
-    "test_rfm", "test_dagster", "test_postgres", "test_segment_language", "test_front_door", "test_dashboard", "test_segments_build",
-    "test_as_of", "test_serving", "test_refresh_equals_rebuild",
+    "test_rfm", "test_dagster", "test_postgres", "test_segment_language", "test_front_door", "test_dashboard",
+    "test_segments_build", "test_as_of", "test_serving", "test_refresh_equals_rebuild",
     "test_inputs_and_config", "test_incremental_events", "test_enumerations", "test_raw_fuzz",
     "test_segment_insights_config", "test_layers", "test_build_quarantine", "test_engagement",
 ]  # fmt: skip
