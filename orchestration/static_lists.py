@@ -23,10 +23,15 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib import warehouse
+from orchestration.lib import postgres, warehouse
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def on_postgres() -> bool:
+    """The lists live in the warehouse dbt builds: DBT_TARGET's."""
+    return os.environ.get("DBT_TARGET", "duckdb") == "postgres"
 
 
 def schema() -> str:
@@ -50,12 +55,23 @@ def upload(list_key: str, path: Path, column: str, name: str | None, description
     if not KEY.match(list_key):
         raise SystemExit(f"static list '{list_key}': the key must be snake_case (lower-case letters, digits and _)")
     ids = read_ids(path, column)
-    database = warehouse.duckdb_path()
     table = f"{schema()}.upload_{list_key}"
-    with duckdb.connect(str(database)) as connection:
-        connection.execute(f"create schema if not exists {schema()}")
-        connection.execute(f"create or replace table {table} (contact_id varchar)")
-        connection.executemany(f"insert into {table} values (?)", [[value] for value in ids])
+    if on_postgres():
+        connection = postgres.builder_login().connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"create schema if not exists {schema()}")
+                cursor.execute(f"drop table if exists {table}")
+                cursor.execute(f"create table {table} (contact_id text)")
+                cursor.executemany(f"insert into {table} values (%s)", [[value] for value in ids])
+            connection.commit()
+        finally:
+            connection.close()
+    else:
+        with duckdb.connect(str(warehouse.duckdb_path())) as connection:
+            connection.execute(f"create schema if not exists {schema()}")
+            connection.execute(f"create or replace table {table} (contact_id varchar)")
+            connection.executemany(f"insert into {table} values (?)", [[value] for value in ids])
     print(f"uploaded {len(ids):,} id(s) from {path} into {table}")
     arguments: dict[str, object] = {"list_key": list_key, "upload_relation": table, "source_file": path.name}
     if name:
@@ -66,11 +82,21 @@ def upload(list_key: str, path: Path, column: str, name: str | None, description
 
 
 def show() -> int:
-    with duckdb.connect(str(warehouse.duckdb_path()), read_only=True) as connection:
-        rows = connection.execute(
-            f"select list_key, source_type, coalesce(source_segment_key, source_file), effective_date, members, rejected_ids "
-            f"from {schema()}.static_lists order by list_key"
-        ).fetchall()
+    query = (
+        f"select list_key, source_type, coalesce(source_segment_key, source_file), effective_date, members, rejected_ids "
+        f"from {schema()}.static_lists order by list_key"
+    )
+    if on_postgres():
+        connection = postgres.builder_login().connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(query)
+                rows = cursor.fetchall()
+        finally:
+            connection.close()
+    else:
+        with duckdb.connect(str(warehouse.duckdb_path()), read_only=True) as connection:
+            rows = connection.execute(query).fetchall()
     print(f"{'list':<32} {'source':<40} {'effective':<10} {'members':>9} {'rejected':>9}")
     for key, kind, source, effective, members, rejected in rows:
         print(f"{key:<32} {kind + ': ' + source:<40} {effective!s:<10} {members:>9,} {rejected:>9,}")

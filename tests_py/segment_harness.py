@@ -256,6 +256,8 @@ def connect(database: str) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     connection.execute(f"attach ':memory:' as \"{database}\"")
     connection.execute(f'create schema "{database}"."intermediate"')
+    # the warehouse's catalog is the default, as in a dbt session: compiled SQL names schema.table
+    connection.execute(f'use "{database}"')
     return connection
 
 

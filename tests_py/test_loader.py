@@ -88,8 +88,8 @@ def test_two_files_for_one_entity_are_refused(tmp_path: Path) -> None:
 def test_command_line_reports_errors_and_unsupported_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--raw-data-dir", str(tmp_path), "--duckdb-path", str(tmp_path / "w.duckdb")]) == 2
     assert "required file contacts.csv" in capsys.readouterr().err
-    assert main(["--target", "postgres"]) == 2
-    assert "not supported yet" in capsys.readouterr().err
+    assert main(["--target", "spark"]) == 2
+    assert "supported targets: duckdb, postgres" in capsys.readouterr().err
 
 
 def relation_kinds(database: Path) -> dict[str, str]:

@@ -68,6 +68,8 @@ def postgres_build(sample_warehouse: Workspace, tmp_path_factory: pytest.TempPat
             "DBT_PROJECT_DIR": str(PROJECT_DIR),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_THREADS": "2",
+            # a session time zone far from UTC: the answers must not depend on it
+            "PGOPTIONS": "-c timezone=Pacific/Kiritimati",
         }
         # make test-engines-full: every data test on this engine too
         data_tests = [] if os.environ.get("CUSTOMER_SEGMENTS_ENGINE_TESTS") == "full" else ["--exclude-resource-type", "test"]
@@ -187,3 +189,95 @@ def test_export_from_postgres_writes_duckdbs_files(
         if relative.name == "manifest.json":
             continue
         assert (tmp_path / "duckdb" / relative).read_bytes() == (tmp_path / "postgres" / relative).read_bytes(), relative
+
+
+@pytest.fixture
+def scratch_database() -> Iterator[str]:
+    """An empty database on the server, restricted as `make postgres-up` does, dropped afterwards."""
+    database = f"customer_segments_test_{uuid.uuid4().hex[:10]}"
+    connection = admin_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(f"create database {postgres.quote_identifier(database)}")
+        restrict_database(cursor, database, postgres.setting("BI_ROLE"))
+    connection.close()
+    try:
+        yield database
+    finally:
+        connection = admin_connection()
+        with connection.cursor() as cursor:
+            cursor.execute(f"drop database if exists {postgres.quote_identifier(database)} with (force)")
+        connection.close()
+
+
+def test_dagster_refreshes_a_partition_on_postgres(scratch_database: str, make_workspace) -> None:
+    """The Dagster job with DBT_TARGET=postgres: the raw load copies the files into the server, dbt builds
+    there with every data test as an asset check, the Great Expectations checks and the publish read a
+    snapshot of the server's marts, and the export reads the published file."""
+    workspace = make_workspace("dagster_postgres")
+    workspace.generate("--contacts", "600", "--orders", "3000", "--events", "12000", "--end-date", "2026-06-30")
+    saved = dict(os.environ)
+    os.environ.update({
+        "DBT_TARGET": "postgres",
+        "PGDATABASE": scratch_database,
+        "RAW_DATA_DIR": str(workspace.raw),
+        "DUCKDB_PATH": str(workspace.database),
+        "DAGSTER_HOME": str(workspace.root / "dagster_home"),
+        "DBT_THREADS": "2",
+        "CUSTOMER_SEGMENTS_EXPORT_DIR": str(workspace.root / "exports"),
+    })  # fmt: skip
+    (workspace.root / "dagster_home").mkdir()
+    try:
+        import dagster as dg
+
+        from orchestration.code_location.definitions import defs
+
+        job = defs.resolve_job_def("refresh_segments")
+        result = job.execute_in_process(partition_key="2026-06-30", instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert result.success, [event.message for event in result.all_events if event.is_failure][:3]
+    evaluations = result.get_asset_check_evaluations()
+    assert [e.asset_key.to_user_string() for e in evaluations if not e.passed] == []
+    assert len([e for e in evaluations if e.check_name == "great_expectations"]) >= 20
+    assert not workspace.database.exists(), "nothing is built into a DuckDB file on the postgres target"
+    published = workspace.root / "published" / workspace.database.name
+    reader = parity.ENGINES["duckdb"](published)
+    _, rows = reader.rows("publication.published_relations")
+    assert len(rows) > 40
+    manifest = json.loads((workspace.root / "exports" / "2026-06-30" / "manifest.json").read_text())
+    assert manifest["as_of_date"] == "2026-06-30" and manifest["segments"]
+    metadata = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+    assert metadata["raw/events"]["dagster/row_count"].value > 10_000
+    assert "| Champions |" in metadata["rfm_persona_summary"]["summary"].value
+
+
+def test_the_loader_keeps_empty_text_and_null_apart_and_the_views_over_raw(scratch_database: str, tmp_path: Path) -> None:
+    """What DuckDB reads from a file reaches the server as it was read: an empty string stays an empty string,
+    a missing value null. A second load replaces the rows and keeps the build's views over the raw tables."""
+    import pandas as pd
+
+    pd.DataFrame({
+        "contact_id": ["c1", "c2", "c3"], "email": ["a@example.com", "", None], "created_at": ["2026-01-01"] * 3,
+        "subscription_status": ["subscribed"] * 3,
+    }).to_parquet(tmp_path / "contacts.parquet")  # fmt: skip
+    pd.DataFrame({
+        "order_id": ["o1"], "contact_id": ["c1"], "ordered_at": ["2026-01-02"], "status": ["completed"],
+        "currency": ["EUR"], "total_amount": ["10.00"],
+    }).to_parquet(tmp_path / "orders.parquet")  # fmt: skip
+    login = postgres.builder_login()
+    target = postgres.Login(login.host, login.port, scratch_database, login.user, login.password)
+    assert load_postgres(target, tmp_path)["contacts"] == 3
+    connection = target.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select contact_id, email, city from raw.contacts order by contact_id")
+            assert cursor.fetchall() == [("c1", "a@example.com", None), ("c2", "", None), ("c3", None, None)]
+            cursor.execute("create view raw_reader as select count(*) as n from raw.contacts")
+        connection.commit()
+        assert load_postgres(target, tmp_path)["contacts"] == 3
+        with connection.cursor() as cursor:
+            cursor.execute("select n from raw_reader")
+            assert cursor.fetchone() == (3,)
+    finally:
+        connection.close()

@@ -1,7 +1,8 @@
 {#- SQL functions the build creates where an engine lacks one the models
     need. On PostgreSQL: try_cast_<type>(text) for date, timestamp and
     timestamptz, which return null where the cast raises (there is no
-    try_cast before PostgreSQL 16), and raise_error(message, result), which
+    try_cast before PostgreSQL 16; a text without an offset means UTC
+    whatever the session's time zone), and raise_error(message, result), which
     raises when it runs (raise_sql_error), in the schema cross_db_schema(). Created
     (or replaced) at the start of every run; other engines need none. -#}
 {% macro create_cross_db_functions() %}
@@ -16,7 +17,7 @@
     create schema if not exists {{ adapter.quote(cross_db_schema()) }};
     {%- for type in ['date', 'timestamp', 'timestamptz'] %}
     create or replace function {{ cross_db_function('try_cast_' ~ type) }}(value text) returns {{ type }}
-    language plpgsql stable parallel safe as $body$
+    language plpgsql stable parallel safe set timezone = 'UTC' as $body$
     begin
         return cast(value as {{ type }});
     exception when others then
@@ -40,4 +41,18 @@
 {#- A function of that schema, quoted. -#}
 {% macro cross_db_function(name) %}
     {{ return(adapter.quote(cross_db_schema()) ~ '.' ~ adapter.quote(name)) }}
+{% endmacro %}
+
+{#- A model's pre-hook (dbt_project.yml): the session's time zone is UTC, the
+    project's rule for naive timestamps, whatever the server's or the role's
+    default (PostgreSQL; DuckDB's comes from the profile's settings). -#}
+{% macro set_session_time_zone() %}
+    {{ return(adapter.dispatch('set_session_time_zone', 'customer_segments')()) }}
+{% endmacro %}
+
+{% macro default__set_session_time_zone() %}
+{% endmacro %}
+
+{% macro postgres__set_session_time_zone() %}
+    set time zone 'UTC'
 {% endmacro %}

@@ -37,9 +37,10 @@ def great_expectations_suites(
 ) -> Iterator[dg.AssetCheckResult]:
     selected = {key.asset_key.path[-1] for key in context.selected_asset_check_keys}
     partition_key = _partition_key(context)
-    as_of_date = as_of_date_for_partition(partition_key) if partition_key else as_of_date_in(warehouse.database)
-    results = run_suites(warehouse.database, SuiteSettings(as_of_date=as_of_date), marts=sorted(selected),
-                         run_name=f"as of {as_of_date}, Dagster run {context.run.run_id}")  # fmt: skip
+    with warehouse.marts_file() as database:
+        as_of_date = as_of_date_for_partition(partition_key) if partition_key else as_of_date_in(database)
+        results = run_suites(database, SuiteSettings(as_of_date=as_of_date), marts=sorted(selected),
+                             run_name=f"as of {as_of_date}, Dagster run {context.run.run_id}")  # fmt: skip
     docs = data_docs_index(gx_project_dir(warehouse.database))
     for result in results:
         failed = result.failures

@@ -1,7 +1,12 @@
-"""The Dagster resources: the DuckDB warehouse with its lock retries, and dbt."""
+"""The Dagster resources: the warehouse (DuckDB with its lock retries, or the
+PostgreSQL target), and dbt."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -9,6 +14,8 @@ import duckdb
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
+from orchestration.lib import postgres
+from orchestration.lib.publish import PUBLISHED_SCHEMAS
 from orchestration.lib.warehouse import check_writable, duckdb_path, lock_message, raw_data_dir
 from orchestration.lib.warehouse_lock import WarehouseLockedError, is_lock_error
 
@@ -25,8 +32,29 @@ class WarehouseResource(dg.ConfigurableResource):
     lock_retry_seconds: float = Field(default=60.0, description="Seconds to wait before each retry.")
 
     @property
+    def target(self) -> str:
+        """The dbt target the runs build (DBT_TARGET): duckdb or postgres."""
+        return os.environ.get("DBT_TARGET") or "duckdb"
+
+    @property
     def database(self) -> Path:
+        """The DuckDB file: the warehouse on the duckdb target; on postgres, where the
+        published file goes (published/ beside it)."""
         return duckdb_path()
+
+    @contextmanager
+    def marts_file(self) -> Iterator[Path]:
+        """A DuckDB file holding the built marts and seeds, for the steps that read
+        them (metadata, Great Expectations, publish): the warehouse itself, or on
+        PostgreSQL a snapshot copied from the server (postgres.mirror)."""
+        if self.target != "postgres":
+            yield self.database
+            return
+        self.database.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.database.parent, prefix=".postgres_mirror_") as work:
+            mirrored = Path(work) / self.database.name
+            postgres.mirror(postgres.builder_login(), PUBLISHED_SCHEMAS, mirrored)
+            yield mirrored
 
     @property
     def raw_data_dir(self) -> Path:
@@ -40,7 +68,10 @@ class WarehouseResource(dg.ConfigurableResource):
         return dg.RetryRequested(max_retries=self.lock_retries, seconds_to_wait=self.lock_retry_seconds)
 
     def ensure_writable(self, context: dg.OpExecutionContext) -> None:
-        """Before writing: retry later when another process holds the file."""
+        """Before writing: retry later when another process holds the file (a
+        PostgreSQL server takes concurrent writers itself)."""
+        if self.target == "postgres":
+            return
         try:
             check_writable(self.database)
         except WarehouseLockedError as error:
@@ -49,7 +80,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def raise_if_locked(self, context: dg.OpExecutionContext, error_text: str) -> None:
         """After a failure (DuckDB's or dbt's error text): retry later when the
         cause was the lock; return otherwise, for the caller to fail."""
-        if is_lock_error(error_text):
+        if self.target == "duckdb" and is_lock_error(error_text):
             raise self._retry(context, lock_message(self.database, error_text))
 
     def connect_read_only(self) -> duckdb.DuckDBPyConnection:

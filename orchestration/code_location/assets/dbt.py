@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.code_location.assets.raw import dbt_raw_source_mode
@@ -43,10 +44,10 @@ def _with_mart_metadata(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, events: list[Any], as_of_date: str | None
 ) -> Iterator[Any]:
     """Adds rows and summary tables to each mart's materialisation."""
-    if not warehouse.database.is_file():
+    if warehouse.target == "duckdb" and not warehouse.database.is_file():
         yield from events
         return
-    with warehouse.connect_read_only() as connection:
+    with warehouse.marts_file() as database, duckdb.connect(str(database), read_only=True) as connection:
         for event in events:
             key = _asset_key(context, event)
             if key is not None and isinstance(event, dg.Output) and _is_mart(context, key):

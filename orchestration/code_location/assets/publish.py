@@ -32,7 +32,8 @@ MART_KEYS = sorted(
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     try:
-        publication = publish(warehouse.database, published_path(warehouse.database), invocation_id=context.run.run_id)
+        with warehouse.marts_file() as source:
+            publication = publish(source, published_path(warehouse.database), invocation_id=context.run.run_id)
     except PublishError as error:
         raise dg.Failure(description=f"publish: {error}") from error
     context.log.info(f"published {len(publication.relations)} tables to {publication.path} in {publication.seconds:.1f} s")

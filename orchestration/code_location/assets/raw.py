@@ -20,8 +20,9 @@ import duckdb
 from orchestration.code_location.dbt_translator import RAW_GROUP, raw_asset_key
 from orchestration.code_location.partitions import daily_partitions
 from orchestration.code_location.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib import postgres
 from orchestration.lib.raw_contract import load_contract
-from orchestration.loader import MALFORMED_LINES, RawDataError, find_file, load_duckdb
+from orchestration.loader import MALFORMED_LINES, RawDataError, find_file, load_duckdb, load_postgres
 
 RAW_LOAD_MODES = ("tables", "views")
 
@@ -78,7 +79,12 @@ def raw_load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     warehouse.ensure_writable(context)
     mode = raw_load_mode()
     try:
-        rows = load_duckdb(warehouse.database, warehouse.raw_data_dir, as_views=mode == "views")
+        if warehouse.target == "postgres":
+            # COPY into the server's raw schema (a server reads no files of ours: no views mode)
+            mode = "tables"
+            rows: dict[str, int | None] = dict(load_postgres(postgres.builder_login(), warehouse.raw_data_dir))
+        else:
+            rows = load_duckdb(warehouse.database, warehouse.raw_data_dir, as_views=mode == "views")
     except RawDataError as error:
         raise dg.Failure(description=str(error)) from error
     except duckdb.IOException as error:
