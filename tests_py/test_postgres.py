@@ -281,3 +281,54 @@ def test_the_loader_keeps_empty_text_and_null_apart_and_the_views_over_raw(scrat
             assert cursor.fetchone() == (3,)
     finally:
         connection.close()
+
+
+def test_bi_readers_keep_reading_during_a_build(postgres_build: tuple[str, Path]) -> None:
+    """A BI connection polling a mart while dbt rebuilds it (for another as-of date) always reads a whole
+    table, the previous one until the new one is swapped in: never an error, a missing or an empty table."""
+    import threading
+    import time
+
+    database, root = postgres_build
+    bi = postgres.bi_login()
+    reader = postgres.Login(bi.host, bi.port, database, bi.user, bi.password).connect()
+    reader.autocommit = True
+    seen: list[tuple[object, int]] = []
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        with reader.cursor() as cursor:
+            cursor.execute("set statement_timeout = '5s'")
+            while not stop.is_set():
+                try:
+                    cursor.execute("select max(as_of_date), count(*) from marts.dim_contacts")
+                    seen.append(cursor.fetchone())
+                except psycopg2.Error as error:
+                    errors.append(str(error))
+                time.sleep(0.01)
+
+    environment = {
+        **os.environ, "DBT_TARGET": "postgres", "PGDATABASE": database, "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(PROJECT_DIR), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }  # fmt: skip
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        rebuilt = subprocess.run(
+            [str(Path(sys.executable).parent / "dbt"), "run", "--select", "dim_contacts", "--vars",
+             json.dumps({"as_of_date": "2026-06-21"}), "--target-path", str(root / "target_rebuild"),
+             "--log-path", str(root / "logs")],
+            cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        time.sleep(0.2)
+    finally:
+        stop.set()
+        poller.join()
+        reader.close()
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    assert errors == []
+    dates = [str(date) for date, _ in seen]
+    assert len(seen) > 50 and all(count > 0 for _, count in seen)
+    assert dates[0] == SAMPLE_AS_OF and dates[-1] == "2026-06-21" and set(dates) == {SAMPLE_AS_OF, "2026-06-21"}
+    assert dates == sorted(dates), "once swapped in, the new table is what every later read sees"
