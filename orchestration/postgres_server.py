@@ -18,9 +18,11 @@ started or changed. A server run by root runs as the `postgres` system user
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -40,8 +42,22 @@ class ServerError(Exception):
 
 
 def data_dir() -> Path:
-    value = Path(os.environ.get("POSTGRES_DATA_DIR") or DEFAULT_DATA_DIR)
-    return value if value.is_absolute() else (PROJECT_DIR / value)
+    """POSTGRES_DATA_DIR, default warehouse/postgres in the project. Run by root
+    in a project whose parent directories the postgres user may not enter
+    (a clone under /root, say), the default moves to /var/tmp, one directory
+    per project, and says so."""
+    configured = os.environ.get("POSTGRES_DATA_DIR")
+    value = Path(configured or DEFAULT_DATA_DIR)
+    value = value if value.is_absolute() else (PROJECT_DIR / value)
+    if configured or os.geteuid() != 0 or enterable_by_others(value):
+        return value
+    digest = hashlib.sha256(str(PROJECT_DIR).encode()).hexdigest()[:12]
+    return Path("/var/tmp") / f"customer_segments_postgres_{digest}"
+
+
+def enterable_by_others(path: Path) -> bool:
+    """Whether every existing parent of `path` lets other users through (o+x)."""
+    return all(parent.stat().st_mode & stat.S_IXOTH for parent in path.resolve().parents if parent.exists())
 
 
 def server_bin() -> Path | None:
@@ -191,6 +207,8 @@ def wait_for_server(seconds: float = 30) -> None:
 def up() -> None:
     bin_dir = server_bin() or install_server()
     directory = data_dir()
+    if not directory.is_relative_to(PROJECT_DIR):
+        print(f"postgres: the cluster lives in {directory} (the postgres user cannot enter {PROJECT_DIR})", flush=True)
     cluster = directory / "data"
     if not (cluster / "PG_VERSION").is_file():
         directory.mkdir(parents=True, exist_ok=True)
