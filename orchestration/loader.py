@@ -346,11 +346,6 @@ def _empty_postgres_table(cursor: Any, schema: str, name: str, definition: str) 
     cursor.execute(f"create table {table} ({definition})")
 
 
-def report(rows: dict[str, int | None], schema: str) -> None:
-    for entity, count in rows.items():
-        print(f"loaded {count or 0:>12,} rows into {schema}.{entity}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.loader",
@@ -389,33 +384,30 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--csv-delimiter must be one character other than a quote or a line break")
     dialect = CsvDialect(args.csv_delimiter, ENCODINGS[args.csv_encoding.lower()])
     started = time.monotonic()
-    if args.target == "postgres":
-        login = postgres.builder_login()
-        try:
-            rows = load_postgres(login, args.raw_data_dir, args.schema, dialect=dialect)
-        except RawDataError as error:
-            print(error, file=sys.stderr)
-            return 2
-        report(rows, args.schema)
-        print(f"loaded {len(rows)} tables into PostgreSQL {login.describe()} in {time.monotonic() - started:.1f} s")
-        return 0
-    if args.target != "duckdb":
+    if args.target not in ("duckdb", "postgres"):
         print(f"loader: target '{args.target}' is not supported; supported targets: duckdb, postgres", file=sys.stderr)
         return 2
+    if args.target == "duckdb":
+        try:
+            wait_until_free(args.duckdb_path)
+        except WarehouseLockedError as error:
+            print(f"loader: {error}", file=sys.stderr)
+            return 3
     try:
-        wait_until_free(args.duckdb_path)
-    except WarehouseLockedError as error:
-        print(f"loader: {error}", file=sys.stderr)
-        return 3
-    try:
-        rows = load_duckdb(args.duckdb_path, args.raw_data_dir, args.schema, dialect=dialect)
+        if args.target == "postgres":
+            login = postgres.builder_login()
+            rows: dict[str, int | None] = dict(load_postgres(login, args.raw_data_dir, args.schema, dialect=dialect))
+            where = f"PostgreSQL {login.describe()}"
+        else:
+            rows = load_duckdb(args.duckdb_path, args.raw_data_dir, args.schema, dialect=dialect)
+            where = str(args.duckdb_path)
     except RawDataError as error:
         print(error, file=sys.stderr)
         return 2
-    report(rows, args.schema)
-    print(f"loaded {len(rows)} tables into {args.duckdb_path} in {time.monotonic() - started:.1f} s")
+    for entity, count in rows.items():
+        print(f"loaded {count or 0:>12,} rows into {args.schema}.{entity}")
+    print(f"loaded {len(rows)} tables into {where} in {time.monotonic() - started:.1f} s")
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
