@@ -30,11 +30,11 @@
 {% macro postgres__try_cast(expression, data_type) -%}
     {%- set type = data_type | lower | replace(' ', '') -%}
     {%- if type in ['timestamptz', 'timestamp', 'date'] -%}
-        case when {{ expression }} ~ {{ sql_string_literal(iso_timestamp_pattern()) }} then {{ cross_db_function('try_cast_' ~ type) }}({{ expression }}) end
+        case when {{ regex_matches(expression, sql_string_literal(iso_timestamp_pattern())) }} then {{ cross_db_function('try_cast_' ~ type) }}({{ expression }}) end
     {%- elif modules.re.match('^(decimal|numeric)\\(38,[0-9]+\\)$', type) -%}
         {%- set scale = type.split(',')[1].rstrip(')') | int -%}
         case
-            when {{ regex_matches(expression, "'^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$'") }}
+            when {{ is_plain_number(expression) }}
                 and length(ltrim(split_part(ltrim({{ expression }}, '+-'), '.', 1), '0')) < {{ 38 - scale }}
                 then cast({{ expression }} as decimal(38, {{ scale }}))
         end
