@@ -82,12 +82,11 @@ def empty(database: Path) -> Path:
     return database
 
 
-def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_path: Path, shop_warehouse: Path) -> None:
-    """CSV, the common case: the generator used to delete these files. Hostile
-    lines are added: wrong field counts (also as the last line and far past
-    DuckDB's sniffing sample), huge and over-precise amounts, implausible
-    timestamps, an empty optional file and a BOM."""
-    raw = users_directory(tmp_path, "csv")
+def hostile_csv_directory(root: Path) -> tuple[Path, list[str]]:
+    """A user's CSV files with hostile lines added: wrong field counts (also as the last line and far past
+    DuckDB's sniffing sample), huge and over-precise amounts, implausible timestamps, an empty optional file and
+    a BOM. Returns the directory and the orders file's lines after its header."""
+    raw = users_directory(root, "csv")
     orders = (raw / "orders.csv").read_text().splitlines()
     header = orders[0]
     row = orders[1].split(",")
@@ -108,6 +107,15 @@ def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_pat
     products = raw / "products.csv"
     products.write_bytes(b"\xef\xbb\xbf" + products.read_bytes())  # a UTF-8 BOM keeps working
     (raw / "contact_tags.csv").write_text((raw / "contact_tags.csv").read_text().splitlines()[0] + "\n")  # header only
+    return raw, body
+
+
+def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_path: Path, shop_warehouse: Path) -> None:
+    """CSV, the common case: the generator used to delete these files. Hostile
+    lines are added: wrong field counts (also as the last line and far past
+    DuckDB's sniffing sample), huge and over-precise amounts, implausible
+    timestamps, an empty optional file and a BOM."""
+    raw, body = hostile_csv_directory(tmp_path)
     before = fingerprint(raw)
     database = empty(shop_warehouse)
 

@@ -332,3 +332,40 @@ def test_bi_readers_keep_reading_during_a_build(postgres_build: tuple[str, Path]
     assert len(seen) > 50 and all(count > 0 for _, count in seen)
     assert dates[0] == SAMPLE_AS_OF and dates[-1] == "2026-06-21" and set(dates) == {SAMPLE_AS_OF, "2026-06-21"}
     assert dates == sorted(dates), "once swapped in, the new table is what every later read sees"
+
+
+def test_make_run_on_postgres_equals_duckdb_on_hostile_csv_files(scratch_database: str, tmp_path: Path) -> None:
+    """`DBT_TARGET=postgres make run` as a user types it, on CSV files with hostile lines (malformed lines,
+    huge and over-precise amounts, a +15:00 offset, an empty optional file, a BOM): it passes, prints the
+    summary, leaves the files as they were, and every mart equals `make run` on DuckDB."""
+    from test_front_door import AS_OF, fingerprint, hostile_csv_directory
+
+    raw, _ = hostile_csv_directory(tmp_path)
+    before = fingerprint(raw)
+
+    def make_run(target: str, **settings: str) -> subprocess.CompletedProcess[str]:
+        work = tmp_path / target
+        environment = {
+            **os.environ, "DBT_TARGET": target, "RAW_DATA_DIR": str(raw), "AS_OF_DATE": AS_OF,
+            "DUCKDB_PATH": str(work / "warehouse.duckdb"), "PUBLISHED_DUCKDB_PATH": "",
+            "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs"),
+            "CUSTOMER_SEGMENTS_LOCK_TIMEOUT": "0", **settings,
+        }  # fmt: skip
+        return subprocess.run(
+            ["make", "--no-print-directory", "run"], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=False
+        )
+
+    on_duckdb = make_run("duckdb")
+    on_postgres = make_run("postgres", PGDATABASE=scratch_database)
+    for result in (on_duckdb, on_postgres):
+        assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert "loaded 7 tables into PostgreSQL" in on_postgres.stdout and "Warehouse PostgreSQL" in on_postgres.stdout
+    assert "Rows rejected per reason" in on_postgres.stdout
+    assert fingerprint(raw) == before
+    keys = parity.table_keys(tmp_path / "duckdb" / "target" / "manifest.json")
+    duckdb_reader = parity.ENGINES["duckdb"](tmp_path / "duckdb" / "warehouse.duckdb")
+    tables, differences = parity.compare(duckdb_reader, parity.ENGINES["postgres"](scratch_database), keys)
+    assert len(tables) >= 40
+    assert not differences, "\n".join(str(difference) for difference in differences[:20])
+    _, rejected = duckdb_reader.rows("marts.rejected_rows")
+    assert {"malformed_line", "out_of_range", "excess_precision"} <= {row[2] for row in rejected}
