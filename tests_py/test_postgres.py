@@ -369,3 +369,14 @@ def test_make_run_on_postgres_equals_duckdb_on_hostile_csv_files(scratch_databas
     assert not differences, "\n".join(str(difference) for difference in differences[:20])
     _, rejected = duckdb_reader.rows("marts.rejected_rows")
     assert {"malformed_line", "out_of_range", "excess_precision"} <= {row[2] for row in rejected}
+
+
+def test_personal_data_in_the_marts_is_dim_contacts_documented_columns(sample_warehouse: Workspace) -> None:
+    """What the BI role may read: no mart but dim_contacts holds a column dim_contacts marks `meta.pii`."""
+    nodes = json.loads((sample_warehouse.root / "target" / "manifest.json").read_text())["nodes"].values()
+    marts = {node["name"]: node for node in nodes if node["resource_type"] == "model" and node["schema"] == "marts"}
+    pii = {name for name, column in marts["dim_contacts"]["columns"].items() if (column.get("meta") or {}).get("pii")}
+    assert {"email", "first_name", "last_name", "birth_date"} <= pii
+    columns = sample_warehouse.query("select table_name, column_name from information_schema.columns where table_schema = 'marts'")
+    leaking = columns[(columns.table_name != "dim_contacts") & columns.column_name.isin(pii)]
+    assert len(set(columns.table_name)) >= 35 and leaking.empty, leaking.to_string()
