@@ -377,6 +377,8 @@ def test_personal_data_in_the_marts_is_dim_contacts_documented_columns(sample_wa
     marts = {node["name"]: node for node in nodes if node["resource_type"] == "model" and node["schema"] == "marts"}
     pii = {name for name, column in marts["dim_contacts"]["columns"].items() if (column.get("meta") or {}).get("pii")}
     assert {"email", "first_name", "last_name", "birth_date"} <= pii
-    columns = sample_warehouse.query("select table_name, column_name from information_schema.columns where table_schema = 'marts'")
+    columns = sample_warehouse.query(
+        "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
+    )
     leaking = columns[(columns.table_name != "dim_contacts") & columns.column_name.isin(pii)]
     assert len(set(columns.table_name)) >= 35 and leaking.empty, leaking.to_string()
