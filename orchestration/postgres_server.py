@@ -149,6 +149,9 @@ def initialise(bin_dir: Path, directory: Path, cluster: Path) -> None:
         "unix_socket_directories": str(directory),
         "timezone": "UTC",
         "log_timezone": "UTC",
+        # JIT compiles the models' wide expressions for minutes (DECISIONS.md); the build's sessions turn it
+        # off too, for servers not made here.
+        "jit": "off",
     }
     with (cluster / "postgresql.conf").open("a", encoding="utf-8") as conf:
         conf.write("\n# customer_segments (orchestration/postgres_server.py)\n")

@@ -121,6 +121,27 @@ def test_the_comparison_names_table_key_and_column(sample_warehouse: Workspace, 
     assert message.startswith("marts.rfm_scores: key (") and f"'{contact}'" in message and "column frequency" in message
 
 
+def test_the_safe_casts_run_under_a_parallel_plan(postgres_build: tuple[str, Path]) -> None:
+    """A large table gets a parallel plan (the medium benchmark's 100k contacts did): the build's cast
+    functions must not fail there ("cannot start subtransactions during a parallel operation")."""
+    database, _ = postgres_build
+    login = postgres.builder_login()
+    connection = postgres.Login(login.host, login.port, database, login.user, login.password).connect()
+    try:
+        with connection.cursor() as cursor:
+            for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size"):
+                cursor.execute(f"set {setting} = 0")
+            functions = postgres.quote_identifier("main_functions")
+            cursor.execute(
+                f"select count({functions}.try_cast_timestamptz(occurred_at)), count({functions}.try_cast_date(occurred_at)) "
+                "from raw.events"
+            )
+            timestamps, dates = cursor.fetchone()
+    finally:
+        connection.close()
+    assert timestamps > 100_000 and dates > 100_000
+
+
 class _InTransaction:
     """A reader over an open cursor: sees that transaction's uncommitted changes."""
 
