@@ -1018,7 +1018,12 @@ SELECTIONS: dict[str, int] = {"empty": 0, "partial": 0, "total": 0}
 
 
 # 30 datasets, each with four conditions compiled in one run-operation: 120 conditions.
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+# Derandomized: the same examples every run, so the mix of empty, partial and total selections checked
+# below is a fact about them, not a draw (one CI run's random draw had 6 partial selections of 120).
+@settings(
+    max_examples=30, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(batch=st.lists(conditions, min_size=4, max_size=4), helper=leaves(), data=datasets())
 def test_random_conditions_match_the_reference(
     compiler: SegmentCompiler, batch: list[dict[str, Any]], helper: dict[str, Any], data: SegmentData
