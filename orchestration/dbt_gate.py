@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from orchestration.lib import dbt_threads
+from orchestration.lib.warehouse import dbt_target
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 # Exit status when the warehouse stayed locked (dbt uses 1 and 2).
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    if os.environ.get("DBT_TARGET", "duckdb") == "duckdb" and arguments[0] not in ("parse", "deps", "clean", "debug"):
+    if dbt_target() == "duckdb" and arguments[0] not in ("parse", "deps", "clean", "debug"):
         # the profile's default, relative to the project root where dbt runs
         database = Path(os.environ.get("DUCKDB_PATH") or "warehouse/customer_segments.duckdb")
         try:

@@ -29,6 +29,7 @@ import duckdb
 from orchestration.lib import postgres
 from orchestration.lib.raw_contract import Entity, load_contract
 from orchestration.lib.raw_encodings import COPIED, utf8_copy
+from orchestration.lib.warehouse import dbt_target
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
@@ -359,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--target",
-        default=os.environ.get("DBT_TARGET", "duckdb"),
+        default=dbt_target(),
         help="profile target to load into (default: $DBT_TARGET or duckdb)",
     )
     parser.add_argument(

@@ -15,14 +15,13 @@ directly, as the BI role.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 from orchestration.lib import postgres
 from orchestration.lib.publish import PUBLISHED_SCHEMAS, PublishError, invocation_of, publish, published_path
-from orchestration.lib.warehouse import PROJECT_DIR, configure_environment, duckdb_path
+from orchestration.lib.warehouse import PROJECT_DIR, configure_environment, dbt_target, duckdb_path
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
@@ -42,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     working = (args.duckdb_path or duckdb_path()).resolve()
     target = (args.published_path or published_path(working)).resolve()
     try:
-        if os.environ.get("DBT_TARGET", "duckdb") == "postgres":
+        if dbt_target() == "postgres":
             target.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=target.parent, prefix=".postgres_mirror_") as work:
                 mirrored = Path(work) / working.name

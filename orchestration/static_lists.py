@@ -31,7 +31,7 @@ KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def on_postgres() -> bool:
     """The lists live in the warehouse dbt builds: DBT_TARGET's."""
-    return os.environ.get("DBT_TARGET", "duckdb") == "postgres"
+    return warehouse.dbt_target() == "postgres"
 
 
 def schema() -> str:

@@ -13,6 +13,7 @@ import duckdb
 
 from orchestration.lib import postgres
 from orchestration.lib.publish import published_path
+from orchestration.lib.warehouse import dbt_target
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
 
 
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         help="DuckDB file to read (default: $DUCKDB_PATH or warehouse/customer_segments.duckdb)",
     )
     args = parser.parse_args(argv)
-    if os.environ.get("DBT_TARGET", "duckdb") == "postgres":
+    if dbt_target() == "postgres":
         # what `make publish` copied from the server: one snapshot of its marts
         published = published_path(args.duckdb_path.resolve())
         if not published.is_file():

@@ -3,20 +3,18 @@ PostgreSQL target), and dbt."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
 from orchestration.lib import postgres
 from orchestration.lib.publish import PUBLISHED_SCHEMAS
-from orchestration.lib.warehouse import check_writable, duckdb_path, lock_message, raw_data_dir
+from orchestration.lib.warehouse import check_writable, dbt_target, duckdb_path, lock_message, raw_data_dir
 from orchestration.lib.warehouse_lock import WarehouseLockedError, is_lock_error
 
 # The pool every op that opens the DuckDB file belongs to. dagster_home/dagster.yaml
@@ -34,7 +32,7 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def target(self) -> str:
         """The dbt target the runs build (DBT_TARGET): duckdb or postgres."""
-        return os.environ.get("DBT_TARGET") or "duckdb"
+        return dbt_target()
 
     @property
     def database(self) -> Path:
@@ -82,9 +80,6 @@ class WarehouseResource(dg.ConfigurableResource):
         cause was the lock; return otherwise, for the caller to fail."""
         if self.target == "duckdb" and is_lock_error(error_text):
             raise self._retry(context, lock_message(self.database, error_text))
-
-    def connect_read_only(self) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(self.database), read_only=True)
 
 
 def resources() -> dict[str, object]:

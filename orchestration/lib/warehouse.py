@@ -47,6 +47,11 @@ def configure_environment() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+def dbt_target() -> str:
+    """The profile target every command builds and reads (DBT_TARGET): duckdb, the default, or postgres."""
+    return os.environ.get("DBT_TARGET") or "duckdb"
+
+
 def duckdb_path() -> Path:
     return Path(os.environ.get("DUCKDB_PATH") or PROJECT_DIR / DEFAULT_DUCKDB_PATH)
 
