@@ -26,7 +26,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.lib import postgres
+from orchestration.lib import postgres, spark
 from orchestration.lib.raw_contract import Entity, load_contract
 from orchestration.lib.raw_encodings import COPIED, utf8_copy
 from orchestration.lib.warehouse import dbt_target
@@ -325,6 +325,49 @@ def load_postgres(
     return rows
 
 
+def load_spark(directory: Path, schema: str = "raw", dialect: CsvDialect = CsvDialect(), target: Path | None = None) -> dict[str, int]:
+    """Writes every contract entity as a text-typed Parquet file into
+    `<SPARK_RAW_DIR>/<schema>/<entity>/`, which the build's external tables in
+    Spark's `schema` read (macros/staging/create_raw_relations.sql). DuckDB
+    reads the files as for the other targets (same contract checks, same
+    malformed lines, same line numbers); an empty string stays an empty string
+    and a missing value stays null. Every file is checked before anything is
+    written, and each entity's directory is swapped in whole: a reader sees
+    the old file or the new one. The loader owns this directory and nothing
+    else; the raw files are only read."""
+    root = (target or spark.raw_dir()) / schema
+    root.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix=".load_", dir=root) as work, duckdb.connect() as reader:
+        reader.execute("set TimeZone = 'UTC'")
+        plan = plan_load(reader, directory, dialect, Path(work) / "utf8")
+        staged: list[tuple[str, Path]] = []
+        reader.execute(f"create table malformed ({MALFORMED_COLUMNS})")
+        if plan.malformed:
+            reader.executemany("insert into malformed values (?, ?, ?, ?, ?, ?)", plan.malformed)
+        selects = [(MALFORMED_LINES, "select * from malformed")]
+        for entity, raw_file, columns in plan.entities:
+            source = f" from {reader_sql(raw_file, dialect)}" if raw_file else " where 1 = 0"
+            selects.append((entity.name, f"select {columns}{source}"))
+        for name, select in selects:
+            folder = Path(work) / name
+            folder.mkdir()
+            reader.execute(
+                f"copy ({select}) to {quote_literal(str(folder / 'part-00000.parquet'))} (format parquet, compression zstd)"
+            )
+            rows[name] = reader.execute(
+                f"select count(*) from read_parquet({quote_literal(str(folder / 'part-00000.parquet'))})"
+            ).fetchone()[0]
+            staged.append((name, folder))
+        for name, folder in staged:
+            final = root / name
+            if final.exists():
+                old = Path(work) / f"{name}.old"
+                final.rename(old)
+            folder.rename(final)
+    return rows
+
+
 def _empty_postgres_table(cursor: Any, schema: str, name: str, definition: str) -> None:
     """`schema.name` exists with `definition`'s columns and no rows. A table
     with those columns is truncated: the build's views over it stay. Another
@@ -385,8 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--csv-delimiter must be one character other than a quote or a line break")
     dialect = CsvDialect(args.csv_delimiter, ENCODINGS[args.csv_encoding.lower()])
     started = time.monotonic()
-    if args.target not in ("duckdb", "postgres"):
-        print(f"loader: target '{args.target}' is not supported; supported targets: duckdb, postgres", file=sys.stderr)
+    if args.target not in ("duckdb", "postgres", "spark"):
+        print(f"loader: target '{args.target}' is not supported; supported targets: duckdb, postgres, spark", file=sys.stderr)
         return 2
     if args.target == "duckdb":
         try:
@@ -399,6 +442,9 @@ def main(argv: list[str] | None = None) -> int:
             login = postgres.builder_login()
             rows: dict[str, int | None] = dict(load_postgres(login, args.raw_data_dir, args.schema, dialect=dialect))
             where = f"PostgreSQL {login.describe()}"
+        elif args.target == "spark":
+            rows = dict(load_spark(args.raw_data_dir, args.schema, dialect=dialect))
+            where = f"Parquet files for Spark in {spark.raw_dir() / args.schema}"
         else:
             rows = load_duckdb(args.duckdb_path, args.raw_data_dir, args.schema, dialect=dialect)
             where = str(args.duckdb_path)

@@ -1,6 +1,9 @@
 {#- Makes the dbt sources exist before any model reads them.
 
-    On DuckDB with raw_source_mode 'files' (the default), each contract entity
+    On Spark with raw_source_mode 'files' (the default), each contract entity
+    becomes an external table over the Parquet file `make load` writes for it
+    in spark_raw_dir() (DuckDB reads the user's files there, with the same
+    checks as on DuckDB). On DuckDB in files mode, each contract entity
     becomes a view in raw_schema over `<entity>.parquet` or `<entity>.csv` in
     RAW_DATA_DIR, every column cast to text; a missing optional column is a
     null column, a missing optional file an empty view. Elsewhere (or with
@@ -14,6 +17,9 @@
     {%- if execute -%}
         {%- if target.type == 'duckdb' and var('raw_source_mode') == 'files' -%}
             {%- do create_raw_views_over_files() -%}
+        {%- elif target.type == 'spark' and var('raw_source_mode') == 'files' -%}
+            {%- do create_spark_tables_over_loaded_files() -%}
+            {%- do check_raw_tables() -%}
         {%- else -%}
             {%- do check_raw_tables() -%}
         {%- endif -%}
@@ -111,8 +117,52 @@
 {%- endmacro %}
 
 {% macro malformed_lines_columns() -%}
-    entity varchar, file_name varchar, line_number bigint, line_text varchar, error_type varchar, error_message varchar
+    {%- set text = dbt.type_string() -%}
+    entity {{ text }}, file_name {{ text }}, line_number bigint, line_text {{ text }}, error_type {{ text }}, error_message {{ text }}
 {%- endmacro %}
+
+{#- Where `make load` writes the raw entities for Spark (one directory of
+    Parquet per entity under <dir>/<raw schema>/): $SPARK_RAW_DIR, by default
+    raw_files/ in the local warehouse directory (orchestration/lib/spark.py). -#}
+{% macro spark_raw_dir() -%}
+    {%- set warehouse = env_var('SPARK_WAREHOUSE_DIR', env_var('DBT_PROJECT_DIR', '.') ~ '/warehouse/spark') -%}
+    {{ return(env_var('SPARK_RAW_DIR', warehouse.rstrip('/') ~ '/raw_files').rstrip('/')) }}
+{%- endmacro %}
+
+{#- On Spark, files mode: the raw schema's tables are external Parquet tables
+    over the loader's directories, made again at every run (a drop of an
+    external table leaves its files) and re-listed, so a build reads what the
+    last `make load` wrote. A table of that name that is not over the loader's
+    directory is the user's: the build stops rather than drop it. -#}
+{% macro create_spark_tables_over_loaded_files() %}
+    {%- set schema = var('raw_schema', 'raw') -%}
+    {%- set root = spark_raw_dir() ~ '/' ~ schema -%}
+    {%- do run_query('create schema if not exists ' ~ adapter.quote(schema)) -%}
+    {%- set names = [] -%}
+    {%- for entity in raw_contract() -%}
+        {%- do names.append(entity.identifier) -%}
+    {%- endfor -%}
+    {%- do names.append('raw_file_malformed_lines') -%}
+    {%- set existing = run_query('show tables in ' ~ adapter.quote(schema)).columns['tableName'].values() | map('lower') | list -%}
+    {%- for name in names -%}
+        {%- set relation = adapter.quote(schema) ~ '.' ~ adapter.quote(name) -%}
+        {%- set location = root ~ '/' ~ name -%}
+        {%- if name in existing -%}
+            {%- set described = run_query('describe table extended ' ~ relation) -%}
+            {%- set found = {} -%}
+            {%- for row in described.rows -%}
+                {%- if row[0] in ['Type', 'Location'] -%}
+                    {%- do found.update({row[0]: row[1]}) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if found.get('Type') != 'EXTERNAL' or not (found.get('Location') or '').rstrip('/').endswith(location) -%}
+                {{ exceptions.raise_compiler_error("raw data: " ~ schema ~ "." ~ name ~ " on Spark is not the loader's table over " ~ location ~ " (it is " ~ found.get('Type', '?') ~ " at " ~ found.get('Location', '?') ~ "); the build will not drop it. Build with --vars '{raw_source_mode: tables}' to read your own raw tables, or rename yours.") }}
+            {%- endif -%}
+            {%- do run_query('drop table ' ~ relation) -%}
+        {%- endif -%}
+        {%- do run_query('create table ' ~ relation ~ ' using parquet location ' ~ sql_string_literal(location)) -%}
+    {%- endfor -%}
+{% endmacro %}
 
 {#- Scans a CSV file once with DuckDB's reject store, reading every column
     (a count alone would not decode the values), and keeps its malformed

@@ -44,3 +44,17 @@
     select 1
     {%- endif -%}
 {% endmacro %}
+
+{#- The marts' grants config names no grantee outside PostgreSQL, but dbt
+    would still read a replaced table's grants (`show grants on`, which a
+    Spark session without an authorizer rejects): nothing to apply, nothing
+    to read. -#}
+{% macro spark__apply_grants(relation, grant_config, should_revoke=True) %}
+    {%- set grantees = [] -%}
+    {%- for privilege, names in (grant_config or {}).items() -%}
+        {%- do grantees.extend(names) -%}
+    {%- endfor -%}
+    {%- if grantees | length > 0 -%}
+        {{ default__apply_grants(relation, grant_config, should_revoke) }}
+    {%- endif -%}
+{% endmacro %}

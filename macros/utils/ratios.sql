@@ -40,3 +40,8 @@
 {% macro duckdb__ratio_type() -%}
     double
 {%- endmacro %}
+
+{#- Spark's float is 4 bytes too. -#}
+{% macro spark__ratio_type() -%}
+    double
+{%- endmacro %}

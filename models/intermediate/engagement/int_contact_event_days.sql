@@ -5,7 +5,7 @@
     reads no events. -#}
 -- depends_on: {{ ref('base_tracking__events_validated') }}
 {{ config(
-    materialized='incremental',
+    materialized=refreshed_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_stale_event_days(ref('base_tracking__events_validated')) }}",

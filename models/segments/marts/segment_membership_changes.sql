@@ -5,7 +5,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=as_of_history_strategy(),
+        partition_by=as_of_history_partitions(),
         on_schema_change='append_new_columns',
         full_refresh=false,
         pre_hook="{{ replace_as_of_date_rows() }}",

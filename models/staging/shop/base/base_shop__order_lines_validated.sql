@@ -5,7 +5,7 @@
     every row. -#}
 -- depends_on: {{ ref('base_shop__orders_validated') }}
 {{ config(
-    materialized='incremental',
+    materialized=refreshed_materialization(),
     incremental_strategy='delete+insert',
     unique_key='validation_key',
     on_schema_change='fail',

@@ -4,7 +4,7 @@
     the order's row) or whose stored decision may have moved, and replaces
     those ids whole; `--full-refresh` validates every row. -#}
 {{ config(
-    materialized='incremental',
+    materialized=refreshed_materialization(),
     incremental_strategy='delete+insert',
     unique_key='validation_key',
     on_schema_change='fail',

@@ -5,7 +5,7 @@
     id occurs once go straight through; only events whose id repeats (or has a
     kept copy stored on a day this build leaves alone) are ranked. -#}
 {{ config(
-    materialized='incremental',
+    materialized=refreshed_materialization(),
     incremental_strategy='delete+insert',
     unique_key='raw_event_day',
     on_schema_change='fail',

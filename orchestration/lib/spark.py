@@ -1,0 +1,159 @@
+"""The Spark target's local settings, one definition for the dbt profile's
+defaults, the loader, publishing and the tests.
+
+Every setting comes from an environment variable with a default (profiles.yml
+reads the same variables with the same defaults):
+
+| variable | default | what |
+|---|---|---|
+| SPARK_METHOD | session | dbt-spark's connection: session (pyspark in dbt's process), thrift or http (a cluster) |
+| SPARK_MASTER | local[2] | where a session runs: local[N] uses N cores of this machine |
+| SPARK_DRIVER_MEMORY | 4g | the local session's heap |
+| SPARK_WAREHOUSE_DIR | warehouse/spark | the local session's tables (Parquet) and catalog (Derby) |
+| SPARK_RAW_DIR | $SPARK_WAREHOUSE_DIR/raw_files | where `make load` writes the raw entities as Parquet for Spark to read |
+| SPARK_SHUFFLE_PARTITIONS | 8 | partitions of every join and aggregation (spark.sql.shuffle.partitions) |
+
+The local session keeps its catalog in an embedded Derby database, which one
+process opens at a time: the build, then publishing, one after the other.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def warehouse_dir() -> Path:
+    value = Path(os.environ.get("SPARK_WAREHOUSE_DIR") or PROJECT_DIR / "warehouse" / "spark")
+    return value if value.is_absolute() else (PROJECT_DIR / value).resolve()
+
+
+def raw_dir() -> Path:
+    """The loader's Parquet files, one directory per raw entity, which the
+    build's external tables in the raw schema read (macros/staging/create_raw_relations.sql)."""
+    value = os.environ.get("SPARK_RAW_DIR")
+    if not value:
+        return warehouse_dir() / "raw_files"
+    path = Path(value)
+    return path if path.is_absolute() else (PROJECT_DIR / path).resolve()
+
+
+def session_settings() -> dict[str, str]:
+    """The local session's settings, as profiles.yml gives them to dbt-spark
+    (ANSI mode off, as dbt-spark forces it)."""
+    warehouse = warehouse_dir()
+    return {
+        "spark.master": os.environ.get("SPARK_MASTER") or "local[2]",
+        "spark.driver.memory": os.environ.get("SPARK_DRIVER_MEMORY") or "4g",
+        "spark.sql.warehouse.dir": str(warehouse),
+        "javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={warehouse}/metastore_db;create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={warehouse} -Duser.timezone=UTC",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.shuffle.partitions": os.environ.get("SPARK_SHUFFLE_PARTITIONS") or "8",
+        "spark.ui.enabled": "false",
+        "spark.sql.constraintPropagation.enabled": "false",
+        "spark.sql.ansi.enabled": "false",
+    }
+
+
+def local_session():
+    """A local SparkSession with the build's catalog (enableHiveSupport, as
+    dbt-spark's session method). Stop it before the next build starts."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport().appName("customer_segments")
+    for key, value in session_settings().items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def duckdb_type(spark_type: str) -> str:
+    """DuckDB's name for a Spark SQL type (DataType.simpleString())."""
+    simple = {
+        "string": "varchar",
+        "boolean": "boolean",
+        "tinyint": "tinyint",
+        "smallint": "smallint",
+        "int": "integer",
+        "bigint": "bigint",
+        "float": "real",
+        "double": "double",
+        "date": "date",
+        # Spark's timestamp is an instant shown in the session's time zone (UTC here): DuckDB's
+        # timestamp in UTC, as the other engines build it.
+        "timestamp": "timestamp",
+        "timestamp_ntz": "timestamp",
+        "binary": "blob",
+    }
+    if spark_type in simple:
+        return simple[spark_type]
+    if spark_type.startswith("decimal("):
+        return spark_type
+    if spark_type.startswith("varchar(") or spark_type.startswith("char("):
+        return "varchar"
+    raise ValueError(f"Spark type {spark_type} has no DuckDB counterpart in the mirror")
+
+
+def mirror(schemas: tuple[str, ...], database: Path) -> dict[str, int]:
+    """Copies every table and view of `schemas` in the local Spark catalog,
+    with its column types and comments, into the DuckDB file `database`
+    (created; it must not exist): what the project's readers (publish,
+    summary, export, Great Expectations, the dashboard) read, whatever engine
+    built the marts. Spark writes each table as Parquet into a scratch
+    directory and DuckDB reads it with the types Spark's catalog gives. The
+    local catalog admits one process at a time, so no build runs meanwhile."""
+    import tempfile
+
+    import duckdb
+
+    copied: dict[str, int] = {}
+    session = local_session()
+    try:
+        with duckdb.connect(str(database)) as mirror_db, tempfile.TemporaryDirectory(prefix="spark_mirror_") as work:
+            mirror_db.execute("set TimeZone = 'UTC'")
+            for schema in schemas:
+                if not session.catalog.databaseExists(schema):
+                    continue
+                mirror_db.execute(f"create schema if not exists {quote_identifier(schema)}")
+                for table in sorted(session.catalog.listTables(schema), key=lambda listed: listed.name):
+                    if table.isTemporary:
+                        continue
+                    qualified = f"`{schema}`.`{table.name}`"
+                    frame = session.table(qualified)
+                    columns = [(field.name, duckdb_type(field.dataType.simpleString())) for field in frame.schema.fields]
+                    comments = {column.name: column.description for column in session.catalog.listColumns(table.name, schema)}
+                    name = f"{quote_identifier(schema)}.{quote_identifier(table.name)}"
+                    definition = ", ".join(f"{quote_identifier(column)} {kind}" for column, kind in columns)
+                    mirror_db.execute(f"create table {name} ({definition})")
+                    staged = Path(work) / schema / table.name
+                    frame.write.mode("overwrite").parquet(str(staged))
+                    if any(staged.glob("*.parquet")):
+                        select = ", ".join(
+                            f"cast({quote_identifier(column)} as {kind})" for column, kind in columns
+                        )
+                        mirror_db.execute(
+                            f"insert into {name} select {select} from read_parquet({quote_literal(str(staged / '*.parquet'))})"
+                        )
+                    if table.description:
+                        mirror_db.execute(f"comment on table {name} is {quote_literal(table.description)}")
+                    for column, _ in columns:
+                        if comments.get(column):
+                            mirror_db.execute(f"comment on column {name}.{quote_identifier(column)} is {quote_literal(comments[column])}")
+                    copied[f"{schema}.{table.name}"] = mirror_db.execute(f"select count(*) from {name}").fetchone()[0]
+    finally:
+        session.stop()
+    return copied
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
