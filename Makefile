@@ -16,7 +16,7 @@ DUCKDB_PATH ?= warehouse/customer_segments.duckdb
 AS_OF_DATE ?=
 DAGSTER_PORT ?= 3000
 DASHBOARD_PORT ?= 8501
-# The dbt target (profiles.yml): duckdb (the embedded default) or postgres (README "Other warehouses").
+# The dbt target (profiles.yml): duckdb (the embedded default), postgres or spark (README "Other warehouses").
 DBT_TARGET ?= duckdb
 # pytest workers (pytest-xdist); a module's tests stay on one worker, so module fixtures build once.
 PYTEST_WORKERS ?= 2
@@ -67,7 +67,7 @@ data: install ## Generate sample raw data into RAW_DATA_DIR unless it holds a ra
 	$(BIN)/python -m orchestration.generator --unless-raw-data --out "$${RAW_DATA_DIR}" "$${sample[@]}"
 
 check-target:
-	@[[ "$${DBT_TARGET}" =~ ^(duckdb|postgres)$$ ]] || { printf 'DBT_TARGET must be duckdb or postgres, got: %q\n' "$${DBT_TARGET}" >&2; exit 2; }
+	@[[ "$${DBT_TARGET}" =~ ^(duckdb|postgres|spark)$$ ]] || { printf 'DBT_TARGET must be duckdb, postgres or spark, got: %q\n' "$${DBT_TARGET}" >&2; exit 2; }
 
 # Unit tests prove the SQL on fixed rows, not the data: make test runs them, a build of your data skips them.
 build: install check-target ## dbt build (seeds, models and data tests) on DBT_TARGET (default duckdb)
@@ -83,8 +83,9 @@ summary: install ## Print rows per mart and rows rejected per reason
 publish: install ## Publish the built marts to the serving file readers use (PUBLISHED_DUCKDB_PATH)
 	@$(paths); $(BIN)/python -m orchestration.publish
 
-# On PostgreSQL the raw files are loaded into the server's raw schema first (the build reads tables there).
-run: install check-target data $(if $(filter postgres,$(DBT_TARGET)),load) build publish summary ## Install, generate sample data if none, (load,) build, publish, summarise
+# On PostgreSQL the raw files are loaded into the server's raw schema first (the build reads tables there);
+# on Spark into Parquet files that the build's raw tables read.
+run: install check-target data $(if $(filter postgres spark,$(DBT_TARGET)),load) build publish summary ## Install, generate sample data if none, (load,) build, publish, summarise
 
 validate: install ## Great Expectations suites on every published mart; writes offline Data Docs beside DUCKDB_PATH
 	@$(paths); $(BIN)/python -m orchestration.validate

@@ -9,7 +9,8 @@ With DBT_TARGET=postgres the marts and seeds are first copied from the server
 (one snapshot, orchestration/lib/postgres.py `mirror`), so that the project's
 own readers (summary, export, Great Expectations, dashboard, metrics) read the
 same file whatever engine built it; BI tools read the server's marts schema
-directly, as the BI role.
+directly, as the BI role. With DBT_TARGET=spark they are copied from the local
+Spark catalog the same way (orchestration/lib/spark.py `mirror`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from orchestration.lib import postgres
+from orchestration.lib import postgres, spark
 from orchestration.lib.publish import PUBLISHED_SCHEMAS, PublishError, invocation_of, publish, published_path
 from orchestration.lib.warehouse import PROJECT_DIR, configure_environment, dbt_target, duckdb_path
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
@@ -46,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory(dir=target.parent, prefix=".postgres_mirror_") as work:
                 mirrored = Path(work) / working.name
                 postgres.mirror(postgres.builder_login(), PUBLISHED_SCHEMAS, mirrored)
+                publication = publish(mirrored, target, invocation_id=invocation_of(args.run_results))
+        elif dbt_target() == "spark":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent, prefix=".spark_mirror_") as work:
+                mirrored = Path(work) / working.name
+                spark.mirror(PUBLISHED_SCHEMAS, mirrored, manifest=args.run_results.with_name("manifest.json"))
                 publication = publish(mirrored, target, invocation_id=invocation_of(args.run_results))
         else:
             wait_until_free(working, read_only=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib import postgres
+from orchestration.lib import postgres, spark
 from orchestration.lib.publish import published_path
 from orchestration.lib.warehouse import dbt_target
 from orchestration.lib.warehouse_lock import WarehouseLockedError, wait_until_free
@@ -133,13 +133,18 @@ def main(argv: list[str] | None = None) -> int:
         help="DuckDB file to read (default: $DUCKDB_PATH or warehouse/customer_segments.duckdb)",
     )
     args = parser.parse_args(argv)
-    if dbt_target() == "postgres":
-        # what `make publish` copied from the server: one snapshot of its marts
+    if dbt_target() in ("postgres", "spark"):
+        # what `make publish` copied from the engine: one snapshot of its marts
         published = published_path(args.duckdb_path.resolve())
         if not published.is_file():
-            print(f"summary: nothing published at {published}; run `DBT_TARGET=postgres make run` first", file=sys.stderr)
+            print(f"summary: nothing published at {published}; run `DBT_TARGET={dbt_target()} make run` first", file=sys.stderr)
             return 2
-        print(summarise(published, f"PostgreSQL {postgres.builder_login().describe()} (marts as published to {published})"))
+        engine = (
+            f"PostgreSQL {postgres.builder_login().describe()}"
+            if dbt_target() == "postgres"
+            else f"Spark ({spark.describe()})"
+        )
+        print(summarise(published, f"{engine} (marts as published to {published})"))
         return 0
     if not args.duckdb_path.is_file():
         print(f"summary: no warehouse at {args.duckdb_path}; run `make run` first", file=sys.stderr)

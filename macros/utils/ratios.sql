@@ -45,3 +45,20 @@
 {% macro spark__ratio_type() -%}
     double
 {%- endmacro %}
+
+{#- numerator / denominator as a floating-point share, for ratios written
+    `{{ divide('100.0 * x', 'nullif(y, 0)') }}`. DuckDB divides decimals in
+    double precision and PostgreSQL in exact numeric (then cast); Spark keeps
+    a decimal quotient of 6 decimals, so there both sides are cast to double
+    first (the decimal numerator 100.0 * x is exact on every engine). -#}
+{% macro divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('divide', 'customer_segments')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__divide(numerator, denominator) -%}
+    {{ numerator }} / {{ denominator }}
+{%- endmacro %}
+
+{% macro spark__divide(numerator, denominator) -%}
+    cast({{ numerator }} as double) / cast({{ denominator }} as double)
+{%- endmacro %}

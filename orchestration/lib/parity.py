@@ -12,7 +12,9 @@ row's key and the column:
   timestamps, booleans) must be equal; a decimal equals the same number at
   any scale (1.5 = 1.50) and a whole number the same decimal;
 - floating-point values within 1e-9, relative;
-- columns that record the run rather than the data (RUN_COLUMNS) are left out.
+- columns that record the run rather than the data (RUN_COLUMNS), and
+  the SQL an engine ran in its own dialect (DIALECT_COLUMNS: a segment's
+  compiled condition quotes names as that engine does), are left out.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ COMPARED_SCHEMAS = ("marts", "segments")
 # Written by the run itself, not derived from the data: which dbt run
 # validated a row or applied an ad hoc rule, and when.
 RUN_COLUMNS = frozenset({"validation_run_id", "validated_at", "applied_at", "invocation_id"})
+DIALECT_COLUMNS = frozenset({"compiled_sql"})
+LEFT_OUT = RUN_COLUMNS | DIALECT_COLUMNS
 RELATIVE_TOLERANCE = 1e-9
 
 
@@ -187,8 +191,8 @@ class Difference:
 def compare_table(table: str, reference: Reader, other: Reader, key: list[str] | None, limit: int = 5) -> list[Difference]:
     ref_columns, ref_rows = reference.rows(table)
     other_columns, other_rows = other.rows(table)
-    compared = [column for column in ref_columns if column not in RUN_COLUMNS]
-    if [c for c in other_columns if c not in RUN_COLUMNS] != compared:
+    compared = [column for column in ref_columns if column not in LEFT_OUT]
+    if [c for c in other_columns if c not in LEFT_OUT] != compared:
         return [Difference(table, f"columns differ: {reference.name} {compared}, {other.name} {other_columns}")]
 
     def records(columns: list[str], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:

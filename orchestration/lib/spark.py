@@ -40,6 +40,11 @@ def raw_dir() -> Path:
     return path if path.is_absolute() else (PROJECT_DIR / path).resolve()
 
 
+def describe() -> str:
+    """Where the local session runs and keeps its tables, for messages."""
+    return f"{os.environ.get('SPARK_MASTER') or 'local[2]'}, tables in {warehouse_dir()}"
+
+
 def session_settings() -> dict[str, str]:
     """The local session's settings, as profiles.yml gives them to dbt-spark
     (ANSI mode off, as dbt-spark forces it)."""
@@ -48,14 +53,21 @@ def session_settings() -> dict[str, str]:
         "spark.master": os.environ.get("SPARK_MASTER") or "local[2]",
         "spark.driver.memory": os.environ.get("SPARK_DRIVER_MEMORY") or "4g",
         "spark.sql.warehouse.dir": str(warehouse),
-        "javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={warehouse}/metastore_db;create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={warehouse} -Duser.timezone=UTC",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={warehouse}/metastore_db;create=true",
+        "spark.driver.extraJavaOptions": (
+            f"-Dlog4j2.configurationFile={PROJECT_DIR}/orchestration/spark/log4j2.properties"
+            f" -Dderby.system.home={warehouse} -Duser.timezone=UTC"
+        ),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.shuffle.partitions": os.environ.get("SPARK_SHUFFLE_PARTITIONS") or "8",
         "spark.ui.enabled": "false",
         "spark.sql.constraintPropagation.enabled": "false",
+        "spark.sql.optimizer.excludedRules": os.environ.get(
+            "SPARK_EXCLUDED_RULES", "org.apache.spark.sql.catalyst.optimizer.PushDownPredicates"
+        ),
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.ansi.enabled": "false",
     }
 
@@ -100,19 +112,45 @@ def duckdb_type(spark_type: str) -> str:
     raise ValueError(f"Spark type {spark_type} has no DuckDB counterpart in the mirror")
 
 
-def mirror(schemas: tuple[str, ...], database: Path) -> dict[str, int]:
+def manifest_documentation(manifest: Path | None) -> dict[str, tuple[str, list[tuple[str, str]], bool]]:
+    """Per `schema.table` of a model or seed in dbt's manifest: its description,
+    its documented columns with their descriptions, and whether its contract
+    is enforced (then the columns' order is the contract's)."""
+    import json
+
+    if manifest is None or not manifest.exists():
+        return {}
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    documented = {}
+    for node in nodes:
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        columns = [(name, column.get("description") or "") for name, column in node.get("columns", {}).items()]
+        enforced = bool(node.get("config", {}).get("contract", {}).get("enforced"))
+        documented[f"{node['schema']}.{node.get('alias') or node['name']}"] = (node.get("description") or "", columns, enforced)
+    return documented
+
+
+def mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = None, views: bool = True) -> dict[str, int]:
     """Copies every table and view of `schemas` in the local Spark catalog,
     with its column types and comments, into the DuckDB file `database`
     (created; it must not exist): what the project's readers (publish,
     summary, export, Great Expectations, the dashboard) read, whatever engine
     built the marts. Spark writes each table as Parquet into a scratch
     directory and DuckDB reads it with the types Spark's catalog gives. The
-    local catalog admits one process at a time, so no build runs meanwhile."""
+    local catalog admits one process at a time, so no build runs meanwhile.
+
+    Spark keeps no column comments on Parquet tables and puts partition
+    columns last: with the build's `manifest`, comments missing in the
+    catalog come from the dbt docs, and a contracted model's columns are in
+    its contract's order, as on the other engines. Views are copied as
+    tables unless `views` is false."""
     import tempfile
 
     import duckdb
 
     copied: dict[str, int] = {}
+    documentation = manifest_documentation(manifest)
     session = local_session()
     try:
         with duckdb.connect(str(database)) as mirror_db, tempfile.TemporaryDirectory(prefix="spark_mirror_") as work:
@@ -122,12 +160,19 @@ def mirror(schemas: tuple[str, ...], database: Path) -> dict[str, int]:
                     continue
                 mirror_db.execute(f"create schema if not exists {quote_identifier(schema)}")
                 for table in sorted(session.catalog.listTables(schema), key=lambda listed: listed.name):
-                    if table.isTemporary:
+                    if table.isTemporary or (table.tableType == "VIEW" and not views):
                         continue
                     qualified = f"`{schema}`.`{table.name}`"
                     frame = session.table(qualified)
                     columns = [(field.name, duckdb_type(field.dataType.simpleString())) for field in frame.schema.fields]
-                    comments = {column.name: column.description for column in session.catalog.listColumns(table.name, schema)}
+                    comments = {column.name: column.description for column in session.catalog.listColumns(f"{schema}.{table.name}")}
+                    description, documented, enforced = documentation.get(f"{schema}.{table.name}", ("", [], False))
+                    for column, text in documented:
+                        comments[column] = comments.get(column) or text
+                    order = [column for column, _ in documented]
+                    if enforced and sorted(order) == sorted(column for column, _ in columns):
+                        types = dict(columns)
+                        columns = [(column, types[column]) for column in order]
                     name = f"{quote_identifier(schema)}.{quote_identifier(table.name)}"
                     definition = ", ".join(f"{quote_identifier(column)} {kind}" for column, kind in columns)
                     mirror_db.execute(f"create table {name} ({definition})")
@@ -140,8 +185,8 @@ def mirror(schemas: tuple[str, ...], database: Path) -> dict[str, int]:
                         mirror_db.execute(
                             f"insert into {name} select {select} from read_parquet({quote_literal(str(staged / '*.parquet'))})"
                         )
-                    if table.description:
-                        mirror_db.execute(f"comment on table {name} is {quote_literal(table.description)}")
+                    if table.description or description:
+                        mirror_db.execute(f"comment on table {name} is {quote_literal(table.description or description)}")
                     for column, _ in columns:
                         if comments.get(column):
                             mirror_db.execute(f"comment on column {name}.{quote_identifier(column)} is {quote_literal(comments[column])}")

@@ -135,7 +135,7 @@ final as (
         leveled.as_of_date,
         leveled.contact_id,
         leveled.engagement_points,
-        cast(1.0 * leveled.engagement_points / {{ window_days }} as {{ ratio_type() }}) as engagement_score,
+        cast({{ divide('1.0 * leveled.engagement_points', window_days) }} as {{ ratio_type() }}) as engagement_score,
         leveled.scoring_events_in_window,
         cast(leveled.engagement_level_rank as {{ dbt.type_int() }}) as engagement_level_rank,
         engagement_levels.engagement_level,

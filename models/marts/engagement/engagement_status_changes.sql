@@ -147,11 +147,11 @@ final as (
         cast(coalesce(moved_out, 0) as {{ dbt.type_bigint() }}) as moved_out,
         cast(coalesce(unsubscribed_in_period, 0) as {{ dbt.type_bigint() }}) as unsubscribed_in_period,
         -- Changes as percentages of the start population, as the period's panels show them.
-        cast(100.0 * (end_contacts - start_contacts) / nullif(start_contacts, 0) as {{ ratio_type() }}) as net_change_pct,
-        cast(100.0 * new_contacts / nullif(start_contacts, 0) as {{ ratio_type() }}) as new_contacts_pct,
-        cast(100.0 * moved_in / nullif(start_contacts, 0) as {{ ratio_type() }}) as moved_in_pct,
-        cast(100.0 * moved_out / nullif(start_contacts, 0) as {{ ratio_type() }}) as moved_out_pct,
-        cast(100.0 * unsubscribed_in_period / nullif(start_contacts, 0) as {{ ratio_type() }}) as unsubscribed_pct
+        cast({{ divide('100.0 * (end_contacts - start_contacts)', 'nullif(start_contacts, 0)') }} as {{ ratio_type() }}) as net_change_pct,
+        cast({{ divide('100.0 * new_contacts', 'nullif(start_contacts, 0)') }} as {{ ratio_type() }}) as new_contacts_pct,
+        cast({{ divide('100.0 * moved_in', 'nullif(start_contacts, 0)') }} as {{ ratio_type() }}) as moved_in_pct,
+        cast({{ divide('100.0 * moved_out', 'nullif(start_contacts, 0)') }} as {{ ratio_type() }}) as moved_out_pct,
+        cast({{ divide('100.0 * unsubscribed_in_period', 'nullif(start_contacts, 0)') }} as {{ ratio_type() }}) as unsubscribed_pct
     from counted
 )
 

@@ -38,8 +38,8 @@ final as (
         cast(coalesce(counts.contacts, 0) as {{ dbt.type_bigint() }}) as contacts,
         cast(coalesce(counts.engaged, 0) as {{ dbt.type_bigint() }}) as engaged,
         cast(coalesce(counts.non_engaged, 0) as {{ dbt.type_bigint() }}) as non_engaged,
-        cast(100.0 * counts.engaged / nullif(counts.contacts, 0) as {{ ratio_type() }}) as pct_engaged,
-        cast(100.0 * counts.non_engaged / nullif(counts.contacts, 0) as {{ ratio_type() }}) as pct_non_engaged,
+        cast({{ divide('100.0 * counts.engaged', 'nullif(counts.contacts, 0)') }} as {{ ratio_type() }}) as pct_engaged,
+        cast({{ divide('100.0 * counts.non_engaged', 'nullif(counts.contacts, 0)') }} as {{ ratio_type() }}) as pct_non_engaged,
         {{ as_of_date() }} as as_of_date
     from contact_groups
     left join counts

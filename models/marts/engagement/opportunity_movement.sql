@@ -100,7 +100,7 @@ final as (
         from_groups.from_group,
         to_groups.to_group,
         cast(coalesce(move_counts.contacts, 0) as {{ dbt.type_bigint() }}) as contacts,
-        cast(100.0 * coalesce(move_counts.contacts, 0) / nullif(from_totals.contacts, 0) as {{ ratio_type() }})
+        cast({{ divide('100.0 * coalesce(move_counts.contacts, 0)', 'nullif(from_totals.contacts, 0)') }} as {{ ratio_type() }})
             as pct_of_from_group,
         sources.start_scores_source,
         sources.end_scores_source

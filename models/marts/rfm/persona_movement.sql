@@ -113,7 +113,7 @@ final as (
         cast(to_personas.to_persona_rank as {{ dbt.type_int() }}) as to_persona_rank,
         cast(coalesce(move_counts.customers, 0) as {{ dbt.type_bigint() }}) as customers,
         cast(
-            100.0 * coalesce(move_counts.customers, 0) / nullif(from_totals.customers, 0) as {{ ratio_type() }}
+            {{ divide('100.0 * coalesce(move_counts.customers, 0)', 'nullif(from_totals.customers, 0)') }} as {{ ratio_type() }}
         ) as pct_of_from_persona,
         sources.start_scores_source,
         sources.end_scores_source

@@ -52,12 +52,11 @@ final as (
         cast(coalesce(counts.end_customers, 0) - coalesce(counts.start_customers, 0) as {{ dbt.type_bigint() }})
             as change_in_customers,
         cast(
-            100.0 * (coalesce(counts.end_customers, 0) - coalesce(counts.start_customers, 0))
-            / nullif(counts.start_customers, 0) as {{ ratio_type() }}
+            {{ divide('100.0 * (coalesce(counts.end_customers, 0) - coalesce(counts.start_customers, 0))', 'nullif(counts.start_customers, 0)') }} as {{ ratio_type() }}
         ) as pct_change,
-        cast(100.0 * coalesce(counts.start_customers, 0) / nullif(totals.start_customers, 0) as {{ ratio_type() }})
+        cast({{ divide('100.0 * coalesce(counts.start_customers, 0)', 'nullif(totals.start_customers, 0)') }} as {{ ratio_type() }})
             as pct_of_start_customers,
-        cast(100.0 * coalesce(counts.end_customers, 0) / nullif(totals.end_customers, 0) as {{ ratio_type() }})
+        cast({{ divide('100.0 * coalesce(counts.end_customers, 0)', 'nullif(totals.end_customers, 0)') }} as {{ ratio_type() }})
             as pct_of_end_customers
     from personas
     cross join totals

@@ -40,16 +40,16 @@ final as (
         rules.description,
         cast(coalesce(by_persona.customers, 0) as {{ dbt.type_bigint() }}) as customers,
         cast(
-            100.0 * coalesce(by_persona.customers, 0) / nullif(totals.customers, 0) as {{ ratio_type() }}
+            {{ divide('100.0 * coalesce(by_persona.customers, 0)', 'nullif(totals.customers, 0)') }} as {{ ratio_type() }}
         ) as pct_of_customers,
         cast(coalesce(by_persona.valid_orders, 0) as {{ dbt.type_bigint() }}) as valid_orders,
         cast(coalesce(by_persona.revenue, 0) as {{ money_type() }}) as revenue,
         cast(
-            100.0 * coalesce(by_persona.revenue, 0) / nullif(totals.revenue, 0) as {{ ratio_type() }}
+            {{ divide('100.0 * coalesce(by_persona.revenue, 0)', 'nullif(totals.revenue, 0)') }} as {{ ratio_type() }}
         ) as pct_of_revenue,
         {{ money_ratio('by_persona.revenue', 'by_persona.customers') }} as average_clv,
         cast(
-            1.0 * by_persona.valid_orders / nullif(by_persona.customers, 0) as {{ ratio_type() }}
+            {{ divide('1.0 * by_persona.valid_orders', 'nullif(by_persona.customers, 0)') }} as {{ ratio_type() }}
         ) as average_orders_per_customer,
         {{ money_ratio('by_persona.revenue', 'by_persona.valid_orders') }} as average_order_value,
         rules.persona_scheme,

@@ -70,7 +70,7 @@ final as (
         observed.max_value,
         cast(coalesce(observed.customers, 0) as {{ dbt.type_bigint() }}) as customers,
         cast(
-            100.0 * coalesce(observed.customers, 0) / nullif(all_customers.customers, 0) as {{ ratio_type() }}
+            {{ divide('100.0 * coalesce(observed.customers, 0)', 'nullif(all_customers.customers, 0)') }} as {{ ratio_type() }}
         ) as pct_of_customers,
         {% if rfm_scoring_method() == 'thresholds' -%}
         cast(thresholds.min_value as {{ money_type() }}) as bucket_min_value,

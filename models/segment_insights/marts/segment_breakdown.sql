@@ -49,17 +49,17 @@ final as (
         attribute_value,
         cast(members as {{ dbt.type_bigint() }}) as members,
         cast(
-            100.0 * members / nullif(sum(members) over (partition by segment_key, attribute), 0)
+            {{ divide('100.0 * members', 'nullif(sum(members) over (partition by segment_key, attribute), 0)') }}
             as {{ ratio_type() }}
         ) as pct_of_members,
         cast(purchasers as {{ dbt.type_bigint() }}) as purchasers,
         cast(
-            100.0 * purchasers / nullif(sum(purchasers) over (partition by segment_key, attribute), 0)
+            {{ divide('100.0 * purchasers', 'nullif(sum(purchasers) over (partition by segment_key, attribute), 0)') }}
             as {{ ratio_type() }}
         ) as pct_of_purchasers,
         cast(revenue as {{ money_type() }}) as revenue,
         cast(
-            100.0 * revenue / nullif(sum(revenue) over (partition by segment_key, attribute), 0)
+            {{ divide('100.0 * revenue', 'nullif(sum(revenue) over (partition by segment_key, attribute), 0)') }}
             as {{ ratio_type() }}
         ) as pct_of_revenue,
         {{ money_ratio('revenue', 'purchasers') }} as revenue_per_purchaser,

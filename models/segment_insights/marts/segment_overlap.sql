@@ -37,11 +37,10 @@ final as (
         pairs.other_members,
         cast(coalesce(shared.members_in_both, 0) as {{ dbt.type_bigint() }}) as members_in_both,
         cast(
-            100.0 * coalesce(shared.members_in_both, 0) / nullif(pairs.members, 0) as {{ ratio_type() }}
+            {{ divide('100.0 * coalesce(shared.members_in_both, 0)', 'nullif(pairs.members, 0)') }} as {{ ratio_type() }}
         ) as pct_of_members_in_other,
         cast(
-            1.0 * coalesce(shared.members_in_both, 0)
-            / nullif(pairs.members + pairs.other_members - coalesce(shared.members_in_both, 0), 0)
+            {{ divide('1.0 * coalesce(shared.members_in_both, 0)', 'nullif(pairs.members + pairs.other_members - coalesce(shared.members_in_both, 0), 0)') }}
             as {{ ratio_type() }}
         ) as jaccard_index,
         {{ as_of_date() }} as as_of_date
