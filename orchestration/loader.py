@@ -325,7 +325,9 @@ def load_postgres(
     return rows
 
 
-def load_spark(directory: Path, schema: str = "raw", dialect: CsvDialect = CsvDialect(), target: Path | None = None) -> dict[str, int]:
+def load_spark(
+    directory: Path, schema: str = "raw", dialect: CsvDialect = CsvDialect(), target: Path | None = None
+) -> dict[str, int]:
     """Writes every contract entity as a text-typed Parquet file into
     `<SPARK_RAW_DIR>/<schema>/<entity>/`, which the build's external tables in
     Spark's `schema` read (macros/staging/create_raw_relations.sql). DuckDB

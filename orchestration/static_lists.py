@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib import postgres, warehouse
+from orchestration.lib import postgres, spark, warehouse
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -32,6 +32,10 @@ KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 def on_postgres() -> bool:
     """The lists live in the warehouse dbt builds: DBT_TARGET's."""
     return warehouse.dbt_target() == "postgres"
+
+
+def on_spark() -> bool:
+    return warehouse.dbt_target() == "spark"
 
 
 def schema() -> str:
@@ -67,6 +71,8 @@ def upload(list_key: str, path: Path, column: str, name: str | None, description
             connection.commit()
         finally:
             connection.close()
+    elif on_spark():
+        spark.save_table(table, "contact_id", ids)
     else:
         with duckdb.connect(str(warehouse.duckdb_path())) as connection:
             connection.execute(f"create schema if not exists {schema()}")
@@ -94,6 +100,8 @@ def show() -> int:
                 rows = cursor.fetchall()
         finally:
             connection.close()
+    elif on_spark():
+        rows = [tuple(row) for row in spark.query(query)]
     else:
         with duckdb.connect(str(warehouse.duckdb_path()), read_only=True) as connection:
             rows = connection.execute(query).fetchall()

@@ -110,7 +110,7 @@
         left join {{ contacts }} as contacts
             on numbered.contact_id = contacts.contact_id
     {%- endset -%}
-    {%- do run_query('create temporary table static_list_upload_classified as ' ~ classified) -%}
+    {%- do run_query(create_temporary_table_as('static_list_upload_classified', classified)) -%}
     {%- set counts = run_query('select count(*), sum(case when rejection_reason is null then 1 else 0 end) from static_list_upload_classified') -%}
     {%- set total = counts.columns[0].values()[0] -%}
     {%- set kept = counts.columns[1].values()[0] or 0 -%}
@@ -141,3 +141,18 @@
         {{ log("static list " ~ list_key ~ ": rejected " ~ row[1] ~ " id(s) as " ~ row[0] ~ " (e.g. '" ~ row[2] ~ "'); see " ~ static_list_relation('static_list_rejected_ids'), info=True) }}
     {%- endfor -%}
 {% endmacro %}
+
+{#- A session's scratch table from a query: a temporary table, or on Spark
+    (which has none) a temporary view, read again by each statement that
+    uses it (the query is deterministic). -#}
+{% macro create_temporary_table_as(name, sql) -%}
+    {{ return(adapter.dispatch('create_temporary_table_as', 'customer_segments')(name, sql)) }}
+{%- endmacro %}
+
+{% macro default__create_temporary_table_as(name, sql) -%}
+    create temporary table {{ name }} as {{ sql }}
+{%- endmacro %}
+
+{% macro spark__create_temporary_table_as(name, sql) -%}
+    create or replace temporary view {{ name }} as {{ sql }}
+{%- endmacro %}

@@ -19,8 +19,14 @@ process opens at a time: the build, then publishing, one after the other.
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -132,6 +138,45 @@ def manifest_documentation(manifest: Path | None) -> dict[str, tuple[str, list[t
 
 
 def mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = None, views: bool = True) -> dict[str, int]:
+    """_mirror in a process of its own (see run_in_subprocess)."""
+    arguments = ["mirror", str(database), "--schemas", *schemas]
+    if manifest is not None:
+        arguments += ["--manifest", str(manifest)]
+    if not views:
+        arguments.append("--no-views")
+    return run_in_subprocess(arguments)
+
+
+def query(sql: str) -> list[list[Any]]:
+    """The rows of a query on the local session, in a process of its own."""
+    return run_in_subprocess(["query", sql])
+
+
+def save_table(table: str, column: str, values: list[str]) -> None:
+    """Replaces `table` (schema.name) with one text column of `values`, in a process of its own."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(values, handle)
+    try:
+        run_in_subprocess(["save-table", table, column, handle.name])
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
+
+
+def run_in_subprocess(arguments: list[str]) -> Any:
+    """Runs `python -m orchestration.lib.spark <arguments>` and returns what it
+    prints (JSON). The local catalog is an embedded Derby database that the
+    JVM which opened it keeps locked until it exits, and a Python process
+    keeps its JVM: a session opened here would lock dbt's next build out."""
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.lib.spark", *arguments],
+        cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"Spark ({' '.join(arguments[:1])}) failed: {done.stderr.strip()[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = None, views: bool = True) -> dict[str, int]:
     """Copies every table and view of `schemas` in the local Spark catalog,
     with its column types and comments, into the DuckDB file `database`
     (created; it must not exist): what the project's readers (publish,
@@ -145,8 +190,6 @@ def mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = Non
     catalog come from the dbt docs, and a contracted model's columns are in
     its contract's order, as on the other engines. Views are copied as
     tables unless `views` is false."""
-    import tempfile
-
     import duckdb
 
     copied: dict[str, int] = {}
@@ -165,7 +208,8 @@ def mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = Non
                     qualified = f"`{schema}`.`{table.name}`"
                     frame = session.table(qualified)
                     columns = [(field.name, duckdb_type(field.dataType.simpleString())) for field in frame.schema.fields]
-                    comments = {column.name: column.description for column in session.catalog.listColumns(f"{schema}.{table.name}")}
+                    listed = session.catalog.listColumns(f"{schema}.{table.name}")
+                    comments = {column.name: column.description for column in listed}
                     description, documented, enforced = documentation.get(f"{schema}.{table.name}", ("", [], False))
                     for column, text in documented:
                         comments[column] = comments.get(column) or text
@@ -189,7 +233,8 @@ def mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = Non
                         mirror_db.execute(f"comment on table {name} is {quote_literal(table.description or description)}")
                     for column, _ in columns:
                         if comments.get(column):
-                            mirror_db.execute(f"comment on column {name}.{quote_identifier(column)} is {quote_literal(comments[column])}")
+                            comment = quote_literal(comments[column])
+                            mirror_db.execute(f"comment on column {name}.{quote_identifier(column)} is {comment}")
                     copied[f"{schema}.{table.name}"] = mirror_db.execute(f"select count(*) from {name}").fetchone()[0]
     finally:
         session.stop()
@@ -202,3 +247,49 @@ def quote_identifier(name: str) -> str:
 
 def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.lib.spark", description="The local Spark session's helpers; each prints JSON."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    copy = commands.add_parser("mirror", help="copy schemas of the local catalog into a new DuckDB file")
+    copy.add_argument("database", type=Path)
+    copy.add_argument("--schemas", nargs="+", required=True)
+    copy.add_argument("--manifest", type=Path)
+    copy.add_argument("--no-views", action="store_true")
+    read = commands.add_parser("query", help="the rows of a query")
+    read.add_argument("sql")
+    save = commands.add_parser("save-table", help="replace a table with one text column read from a JSON list")
+    save.add_argument("table")
+    save.add_argument("column")
+    save.add_argument("values", type=Path)
+    arguments = parser.parse_args(argv)
+    if arguments.command == "mirror":
+        result: Any = _mirror(tuple(arguments.schemas), arguments.database, arguments.manifest, not arguments.no_views)
+    else:
+        session = local_session()
+        try:
+            if arguments.command == "query":
+                result = [[_jsonable(value) for value in row] for row in session.sql(arguments.sql).collect()]
+            else:
+                schema = arguments.table.split(".")[0]
+                session.sql(f"create schema if not exists `{schema}`")
+                session.sql(f"drop table if exists {arguments.table}")
+                values = json.loads(arguments.values.read_text())
+                frame = session.createDataFrame([(value,) for value in values], f"`{arguments.column}` string")
+                frame.write.format("parquet").saveAsTable(arguments.table)
+                result = len(values)
+        finally:
+            session.stop()
+    print(json.dumps(result))
+    return 0
+
+
+def _jsonable(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
