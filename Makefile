@@ -137,9 +137,9 @@ docs: install ## Generate the dbt docs site into target/ and say how to serve it
 test: install lint-python postgres-up ## Everything CI runs: ruff, then pytest and sqlfluff
 	@LINT_PROCESSES=1 $(MAKE) --no-print-directory -j2 --output-sync=target test-python lint-sql
 
-# Release check: the PostgreSQL parity build runs every data test too (make test runs seeds and models there).
+# Release check: the PostgreSQL and Spark parity builds run every data test too (make test runs seeds and models there).
 test-engines-full: install postgres-up ## The engine parity tests with every data test on each engine
-	@CUSTOMER_SEGMENTS_ENGINE_TESTS=full $(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile tests_py/test_postgres.py
+	@CUSTOMER_SEGMENTS_ENGINE_TESTS=full $(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile tests_py/test_postgres.py tests_py/test_spark.py
 
 lint-python: install
 	$(BIN)/ruff check orchestration dashboard tests_py

@@ -226,7 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end-date", default="2026-11-25", help="last day of the generated data and the as-of date")
     parser.add_argument("--events", type=int, help="override the scale's number of events (e.g. to measure order models alone)")
     parser.add_argument("--select", help="dbt selection for the build step (default: everything)")
-    parser.add_argument("--name", help="results file name without .json (default: the scale)")
+    parser.add_argument("--name", help="results file name without .json (default: the scale, with -spark on Spark)")
+    parser.add_argument(
+        "--target", choices=("duckdb", "spark"), default="duckdb",
+        help="engine of the build step (default: duckdb); spark: `make load` then the build on Spark local, "
+        "in <work dir>/<scale>/spark (generate and build only)",
+    )
     args = parser.parse_args(argv)
     scale = dict(SCALES[args.scale])
     if args.events is not None:
@@ -250,7 +255,13 @@ def main(argv: list[str] | None = None) -> int:
     bin_dir = Path(sys.executable).parent
     out = PROJECT_DIR / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    results_file = out / f"{args.name or args.scale}.json"
+    spark_dir = work / "spark"
+    if args.target == "spark":
+        unsupported = set(steps) - {"generate", "build"}
+        if unsupported:
+            parser.error(f"steps {sorted(unsupported)} read or refresh the DuckDB warehouse; on Spark run generate and build")
+        env.update({"DBT_TARGET": "spark", "SPARK_WAREHOUSE_DIR": str(spark_dir), "DBT_PROJECT_DIR": str(PROJECT_DIR)})
+    results_file = out / f"{args.name or (args.scale + ('-spark' if args.target == 'spark' else ''))}.json"
     # a run of one step keeps the other step's figures from an earlier run
     results: dict[str, object] = json.loads(results_file.read_text()) if results_file.exists() else {}
     results.update(
@@ -297,6 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         print(note, file=sys.stderr)
     env["DBT_THREADS"] = threads
     results["dbt_threads"] = int(threads)
+    if "build" in steps and args.target == "spark":
+        shutil.rmtree(spark_dir, ignore_errors=True)
+        results["target"] = "spark"
+        results["spark_master"] = env.get("SPARK_MASTER", "local[2]")
+        results["load"] = measured([sys.executable, "-m", "orchestration.loader", "--target", "spark"], env)
+        save()
     if "build" in steps:
         database.unlink(missing_ok=True)
         results["build"] = measured(
@@ -315,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             env,
             spill,
         )
-        results["warehouse_bytes"] = database.stat().st_size
+        results["warehouse_bytes"] = directory_bytes(spark_dir) if args.target == "spark" else database.stat().st_size
         results["model_seconds"] = model_seconds(work / "target" / "run_results.json")
         shutil.copyfile(work / "target" / "run_results.json", work / "build_run_results.json")
         save()

@@ -12,9 +12,9 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from pydantic import Field
 
-from orchestration.lib import postgres
+from orchestration.lib import postgres, spark
 from orchestration.lib.publish import PUBLISHED_SCHEMAS
-from orchestration.lib.warehouse import check_writable, dbt_target, duckdb_path, lock_message, raw_data_dir
+from orchestration.lib.warehouse import PROJECT_DIR, check_writable, dbt_target, duckdb_path, lock_message, raw_data_dir
 from orchestration.lib.warehouse_lock import WarehouseLockedError, is_lock_error
 
 # The pool every op that opens the DuckDB file belongs to. dagster_home/dagster.yaml
@@ -31,7 +31,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def target(self) -> str:
-        """The dbt target the runs build (DBT_TARGET): duckdb or postgres."""
+        """The dbt target the runs build (DBT_TARGET): duckdb, postgres or spark."""
         return dbt_target()
 
     @property
@@ -44,14 +44,18 @@ class WarehouseResource(dg.ConfigurableResource):
     def marts_file(self) -> Iterator[Path]:
         """A DuckDB file holding the built marts and seeds, for the steps that read
         them (metadata, Great Expectations, publish): the warehouse itself, or on
-        PostgreSQL a snapshot copied from the server (postgres.mirror)."""
-        if self.target != "postgres":
+        PostgreSQL and Spark a snapshot copied from the engine (postgres.mirror,
+        spark.mirror)."""
+        if self.target not in ("postgres", "spark"):
             yield self.database
             return
         self.database.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self.database.parent, prefix=".postgres_mirror_") as work:
+        with tempfile.TemporaryDirectory(dir=self.database.parent, prefix=f".{self.target}_mirror_") as work:
             mirrored = Path(work) / self.database.name
-            postgres.mirror(postgres.builder_login(), PUBLISHED_SCHEMAS, mirrored)
+            if self.target == "postgres":
+                postgres.mirror(postgres.builder_login(), PUBLISHED_SCHEMAS, mirrored)
+            else:
+                spark.mirror(PUBLISHED_SCHEMAS, mirrored, manifest=PROJECT_DIR / "target" / "manifest.json")
             yield mirrored
 
     @property
@@ -67,8 +71,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def ensure_writable(self, context: dg.OpExecutionContext) -> None:
         """Before writing: retry later when another process holds the file (a
-        PostgreSQL server takes concurrent writers itself)."""
-        if self.target == "postgres":
+        PostgreSQL server takes concurrent writers itself; Spark's local catalog
+        admits one process, which dbt's own error names)."""
+        if self.target in ("postgres", "spark"):
             return
         try:
             check_writable(self.database)

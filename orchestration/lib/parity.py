@@ -1,7 +1,8 @@
 """Marts compared between engines, row for row.
 
 Each engine is one entry of ENGINES: a function that opens a reader of the
-warehouse it built (DuckDB: its file; PostgreSQL: a database on a server).
+warehouse it built (DuckDB: its file; PostgreSQL: a database on a server;
+Spark: a DuckDB copy of its local catalog's tables, made by Spark itself).
 `compare` reads every table of the compared schemas from a reference reader
 and from another, and returns the differences, each naming the table, the
 row's key and the column:
@@ -113,10 +114,28 @@ def postgres_reader(database: str | None = None) -> PostgresReader:
     return PostgresReader(login)
 
 
+@dataclass
+class MirrorReader(DuckDBReader):
+    """A DuckDB copy of an engine's schemas (Spark: orchestration/lib/spark.py
+    `mirror`). Its copies of that engine's views are left out, as the
+    reference lists base tables only."""
+
+    views: frozenset[str] = frozenset()
+
+    def tables(self, schemas: tuple[str, ...]) -> list[str]:
+        return [table for table in super().tables(schemas) if table not in self.views]
+
+
+def spark_reader(mirrored: Path, views: tuple[str, ...] = ()) -> MirrorReader:
+    """The Spark target's tables as `spark.mirror` copied them."""
+    return MirrorReader(mirrored, name="spark", views=frozenset(views))
+
+
 # The engines compared with DuckDB, the reference: another engine is one more entry.
 ENGINES: dict[str, Callable[..., Reader]] = {
     "duckdb": DuckDBReader,
     "postgres": postgres_reader,
+    "spark": spark_reader,
 }
 
 

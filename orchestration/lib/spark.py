@@ -137,8 +137,10 @@ def manifest_documentation(manifest: Path | None) -> dict[str, tuple[str, list[t
     return documented
 
 
-def mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = None, views: bool = True) -> dict[str, int]:
-    """_mirror in a process of its own (see run_in_subprocess)."""
+def mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = None, views: bool = True) -> dict[str, Any]:
+    """_mirror in a process of its own (see run_in_subprocess): {"tables":
+    rows per `schema.table` copied, "views": the copied ones that are views
+    in Spark}."""
     arguments = ["mirror", str(database), "--schemas", *schemas]
     if manifest is not None:
         arguments += ["--manifest", str(manifest)]
@@ -176,7 +178,7 @@ def run_in_subprocess(arguments: list[str]) -> Any:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = None, views: bool = True) -> dict[str, int]:
+def _mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = None, views: bool = True) -> dict[str, Any]:
     """Copies every table and view of `schemas` in the local Spark catalog,
     with its column types and comments, into the DuckDB file `database`
     (created; it must not exist): what the project's readers (publish,
@@ -193,6 +195,7 @@ def _mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = No
     import duckdb
 
     copied: dict[str, int] = {}
+    copied_views: list[str] = []
     documentation = manifest_documentation(manifest)
     session = local_session()
     try:
@@ -236,9 +239,11 @@ def _mirror(schemas: tuple[str, ...], database: Path, manifest: Path | None = No
                             comment = quote_literal(comments[column])
                             mirror_db.execute(f"comment on column {name}.{quote_identifier(column)} is {comment}")
                     copied[f"{schema}.{table.name}"] = mirror_db.execute(f"select count(*) from {name}").fetchone()[0]
+                    if table.tableType == "VIEW":
+                        copied_views.append(f"{schema}.{table.name}")
     finally:
         session.stop()
-    return copied
+    return {"tables": copied, "views": copied_views}
 
 
 def quote_identifier(name: str) -> str:

@@ -22,7 +22,8 @@ from orchestration.code_location.partitions import daily_partitions
 from orchestration.code_location.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib import postgres
 from orchestration.lib.raw_contract import load_contract
-from orchestration.loader import MALFORMED_LINES, RawDataError, find_file, load_duckdb, load_postgres
+from orchestration.lib.warehouse import dbt_target
+from orchestration.loader import MALFORMED_LINES, RawDataError, find_file, load_duckdb, load_postgres, load_spark
 
 RAW_LOAD_MODES = ("tables", "views")
 
@@ -35,7 +36,10 @@ def raw_load_mode() -> str:
 
 
 def dbt_raw_source_mode() -> str:
-    """The dbt var raw_source_mode that reads what the raw load made."""
+    """The dbt var raw_source_mode that reads what the raw load made (on
+    Spark, always files: the build's external tables over the loaded Parquet)."""
+    if dbt_target() == "spark":
+        return "files"
     return "tables" if raw_load_mode() == "tables" else "files"
 
 
@@ -83,6 +87,10 @@ def raw_load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             # COPY into the server's raw schema (a server reads no files of ours: no views mode)
             mode = "tables"
             rows: dict[str, int | None] = dict(load_postgres(postgres.builder_login(), warehouse.raw_data_dir))
+        elif warehouse.target == "spark":
+            # Parquet files for the build's external tables (loader.load_spark)
+            mode = "tables"
+            rows = dict(load_spark(warehouse.raw_data_dir))
         else:
             rows = load_duckdb(warehouse.database, warehouse.raw_data_dir, as_views=mode == "views")
     except RawDataError as error:

@@ -1,0 +1,151 @@
+"""The Spark target against DuckDB, on the shared sample (CSV files with
+planted bad rows): the same marts and segments row for row, the same
+rejected rows and reasons, the same export files, Great Expectations suites
+that pass, and static lists that upload and freeze there.
+
+Spark runs in local mode in a warehouse directory of the module's own (its
+Parquet tables and Derby catalog), from a JVM whose default time zone is far
+from UTC: the answers must not depend on it. The Spark build runs seeds and
+models only: the comparison with DuckDB's build, which runs every data test,
+is the test (`make test-engines-full` runs the data tests on Spark too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace
+from orchestration.lib import parity, spark
+from orchestration.lib.publish import publish
+from orchestration.lib.quality.runner import run_suites
+from orchestration.lib.quality.suites import SuiteSettings
+from orchestration.loader import load_spark
+from orchestration.segment_export import export_segments
+
+pytestmark = pytest.mark.build
+
+pytest.importorskip("pyspark")
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def dbt(arguments: list[str], settings: dict[str, str], root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *arguments,
+         "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
+        cwd=PROJECT_DIR, env={**os.environ, **settings}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def spark_build(sample_warehouse: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The shared sample's raw files loaded and built (seeds and models) on
+    Spark as of the sample's date, then copied to DuckDB by Spark."""
+    root = tmp_path_factory.mktemp("spark_build")
+    settings = {
+        "DBT_TARGET": "spark",
+        "SPARK_WAREHOUSE_DIR": str(root / "spark"),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "RAW_DATA_DIR": str(sample_warehouse.raw),
+        # the JVM's and the process's time zone far from UTC: the profile's session time zone decides
+        "TZ": "Pacific/Kiritimati",
+        "JAVA_TOOL_OPTIONS": "-Duser.timezone=Pacific/Kiritimati",
+    }
+    rows = load_spark(sample_warehouse.raw, target=root / "spark" / "raw_files")
+    assert rows["events"] > 100_000 and rows["raw_file_malformed_lines"] >= 0, rows
+    data_tests = [] if os.environ.get("CUSTOMER_SEGMENTS_ENGINE_TESTS") == "full" else ["--exclude-resource-type", "test"]
+    built = dbt(
+        ["build", *data_tests, "--exclude-resource-type", "unit_test", "--vars", json.dumps({"as_of_date": SAMPLE_AS_OF})],
+        settings, root,
+    )
+    assert built.returncode == 0, built.stdout[-6000:]
+    mirrored = root / "mirror" / "customer_segments.duckdb"
+    mirrored.parent.mkdir()
+    with environment(settings):
+        copied = spark.mirror(("marts", "segments", "seeds"), mirrored, manifest=root / "target" / "manifest.json")
+    yield {"root": root, "settings": settings, "mirror": mirrored, "views": copied["views"]}
+
+
+def test_every_mart_equals_duckdbs(sample_warehouse: Workspace, spark_build: dict) -> None:
+    keys = parity.table_keys(sample_warehouse.root / "target" / "manifest.json")
+    duckdb_reader = parity.ENGINES["duckdb"](sample_warehouse.database)
+    spark_reader = parity.ENGINES["spark"](spark_build["mirror"], tuple(spark_build["views"]))
+    tables, differences = parity.compare(duckdb_reader, spark_reader, keys)
+    assert len(tables) >= 40, tables
+    assert not differences, "\n".join(str(difference) for difference in differences[:20])
+    # The planted bad rows were compared too: rejected on both engines, with the same reasons.
+    _, rejected = duckdb_reader.rows("marts.rejected_rows")
+    assert len(rejected) > 50
+    assert "marts.fct_engagement_events" in spark_build["views"]
+
+
+def test_history_tables_are_partitioned_by_as_of_date(spark_build: dict) -> None:
+    """The as-of history tables overwrite their date's partition on Spark (no DELETE on Parquet tables)."""
+    root = spark_build["root"] / "spark" / "marts.db" / "rfm_scores_history"
+    assert [path.name for path in root.iterdir() if path.is_dir()] == [f"as_of_date={SAMPLE_AS_OF}"]
+
+
+def test_export_and_great_expectations_on_sparks_marts(published_sample: Path, spark_build: dict, tmp_path: Path) -> None:
+    """`make publish` on Spark copies the marts and seeds into the published file; the export from it
+    is the same as from DuckDB's build (the manifest's export time aside), and every suite passes."""
+    published = tmp_path / "published" / published_sample.name
+    publish(spark_build["mirror"], published)
+    for name, source in (("duckdb", published_sample), ("spark", published)):
+        export_segments(source, tmp_path / name, None, None, False, ("csv", "parquet"))
+    duckdb_files, spark_files = (
+        sorted(path.relative_to(tmp_path / name) for path in (tmp_path / name).rglob("*") if path.is_file())
+        for name in ("duckdb", "spark")
+    )
+    assert duckdb_files == spark_files and len(duckdb_files) > 4
+    for relative in duckdb_files:
+        if relative.name == "manifest.json":
+            continue
+        assert (tmp_path / "duckdb" / relative).read_bytes() == (tmp_path / "spark" / relative).read_bytes(), relative
+    results = run_suites(published, settings=SuiteSettings(as_of_date=SAMPLE_AS_OF), project_dir=tmp_path / "gx")
+    failed = [(result.mart, result.error, [str(outcome.expectation) for outcome in result.failures]) for result in results
+              if not result.success]  # fmt: skip
+    assert len(results) >= 30 and not failed, failed
+
+
+def test_static_lists_upload_and_freeze_on_spark(spark_build: dict, tmp_path: Path) -> None:
+    uploaded = tmp_path / "ids.csv"
+    columns, members = parity.DuckDBReader(spark_build["mirror"]).rows("marts.segment_members")
+    known = sorted({row[columns.index("contact_id")] for row in members})[:2]
+    cart_abandoners = sum(1 for row in members if row[columns.index("segment_key")] == "cart_abandoners")
+    uploaded.write_text("contact_id\n" + "\n".join([*known, "NOT_A_CONTACT", known[0]]) + "\n")
+    command = [sys.executable, "-m", "orchestration.static_lists"]
+    environment_ = {**os.environ, **spark_build["settings"]}
+    for arguments in (
+        ["upload", "--list", "spark_upload", "--csv", str(uploaded)],
+        ["freeze", "--segment", "cart_abandoners", "--list", "spark_frozen"],
+    ):
+        done = subprocess.run(
+            [*command, *arguments], cwd=PROJECT_DIR, env=environment_, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with environment(spark_build["settings"]):
+        lists = spark.query(
+            "select list_key, source_type, members, rejected_ids from static_lists.static_lists order by list_key"
+        )
+        frozen = spark.query("select count(*) from static_lists.static_list_members where list_key = 'spark_frozen'")
+    assert lists[1] == ["spark_upload", "csv", 2, 2], lists
+    assert lists[0] == ["spark_frozen", "segment", cart_abandoners, 0] and frozen == [[cart_abandoners]], (lists, frozen)
