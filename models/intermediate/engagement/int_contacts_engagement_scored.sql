@@ -82,17 +82,37 @@ scored as (
 -- level above 0 of the engagement_levels seed (B, three shipped): level
 -- 1 + floor(B × (rank − 1) / N) with rank() from the lowest score; ties
 -- share a level.
+engaged as (
+    select
+        as_of_date,
+        contact_id,
+        engagement_points
+    from scored
+    where engagement_points > 0
+),
+
+{{ value_rank_ctes('engaged_ranks', 'engaged', 'engagement_points') }},
+
+engaged_counts as (
+    select
+        as_of_date,
+        count(*) as engaged_contacts
+    from engaged
+    group by as_of_date
+),
+
 ranked as (
     select
-        scored.as_of_date,
-        scored.contact_id,
+        engaged_ranks.as_of_date,
+        engaged_ranks.contact_id,
         1 + {{ integer_divide(
-            'band_count.bands * (rank() over (partition by scored.as_of_date order by scored.engagement_points asc) - 1)',
-            'count(*) over (partition by scored.as_of_date)'
+            'band_count.bands * (engaged_ranks.value_rank - 1)',
+            'engaged_counts.engaged_contacts'
         ) }} as engaged_band
-    from scored
+    from engaged_ranks
+    inner join engaged_counts
+        on engaged_ranks.as_of_date = engaged_counts.as_of_date
     cross join band_count
-    where scored.engagement_points > 0
 ),
 
 leveled as (

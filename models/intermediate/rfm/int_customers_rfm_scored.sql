@@ -17,15 +17,44 @@ bins as (
 
 -- rank() puts the worst value first (most days since the last order; the
 -- fewest orders; the least money). It has no tiebreaker on purpose: equal
--- values share a rank, so they share a score.
+-- values share a rank, so they share a score (value_rank_ctes: one window
+-- per date, or on Spark one per value range).
+{{ value_rank_ctes('recency_ranks', 'measured', 'recency_days', descending=true) }},
+
+{{ value_rank_ctes('frequency_ranks', 'measured', 'frequency') }},
+
+{{ value_rank_ctes('monetary_ranks', 'measured', 'monetary') }},
+
+customer_counts as (
+    select
+        as_of_date,
+        count(*) as customers
+    from measured
+    group by as_of_date
+),
+
 ranked as (
     select
         measured.*,
-        count(*) over (partition by measured.as_of_date) as customers,
-        rank() over (partition by measured.as_of_date order by measured.recency_days desc) as recency_rank,
-        rank() over (partition by measured.as_of_date order by measured.frequency asc) as frequency_rank,
-        rank() over (partition by measured.as_of_date order by measured.monetary asc) as monetary_rank
+        customer_counts.customers,
+        recency_ranks.value_rank as recency_rank,
+        frequency_ranks.value_rank as frequency_rank,
+        monetary_ranks.value_rank as monetary_rank
     from measured
+    inner join customer_counts
+        on measured.as_of_date = customer_counts.as_of_date
+    inner join recency_ranks
+        on
+            measured.as_of_date = recency_ranks.as_of_date
+            and measured.contact_id = recency_ranks.contact_id
+    inner join frequency_ranks
+        on
+            measured.as_of_date = frequency_ranks.as_of_date
+            and measured.contact_id = frequency_ranks.contact_id
+    inner join monetary_ranks
+        on
+            measured.as_of_date = monetary_ranks.as_of_date
+            and measured.contact_id = monetary_ranks.contact_id
 ),
 
 -- score = 1 + floor(bins × (rank − 1) / customers)
