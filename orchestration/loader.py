@@ -325,6 +325,10 @@ def load_postgres(
     return rows
 
 
+# Marks a directory load_spark wrote: the only kind it replaces.
+LOADED_MARK = ".customer_segments_load"
+
+
 def load_spark(
     directory: Path, schema: str = "raw", dialect: CsvDialect = CsvDialect(), target: Path | None = None
 ) -> dict[str, int]:
@@ -335,8 +339,8 @@ def load_spark(
     malformed lines, same line numbers); an empty string stays an empty string
     and a missing value stays null. Every file is checked before anything is
     written, and each entity's directory is swapped in whole: a reader sees
-    the old file or the new one. The loader owns this directory and nothing
-    else; the raw files are only read."""
+    the old file or the new one. The loader replaces only directories it
+    wrote (LOADED_MARK); the raw files are only read."""
     root = (target or spark.raw_dir()) / schema
     root.mkdir(parents=True, exist_ok=True)
     rows: dict[str, int] = {}
@@ -361,11 +365,18 @@ def load_spark(
                 f"select count(*) from read_parquet({quote_literal(str(folder / 'part-00000.parquet'))})"
             ).fetchone()[0]
             staged.append((name, folder))
+        for name, _ in staged:
+            final = root / name
+            if final.exists() and not (final / LOADED_MARK).is_file():
+                raise RawDataError(
+                    f"loader: {final} exists and was not written by the loader (no {LOADED_MARK} in it); "
+                    "set SPARK_RAW_DIR to a directory of the project's own"
+                )
         for name, folder in staged:
             final = root / name
+            (folder / LOADED_MARK).write_text("written by python -m orchestration.loader; replaced by each load\n")
             if final.exists():
-                old = Path(work) / f"{name}.old"
-                final.rename(old)
+                final.rename(Path(work) / f"{name}.old")
             folder.rename(final)
     return rows
 

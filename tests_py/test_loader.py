@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import Workspace
-from orchestration.loader import MALFORMED_LINES, RawDataError, load_duckdb, main
+from orchestration.loader import LOADED_MARK, MALFORMED_LINES, RawDataError, load_duckdb, load_spark, main
 
 CONTACTS = pd.DataFrame(
     {
@@ -63,6 +63,36 @@ def test_csv_and_typed_parquet_load_as_text_with_every_contract_column(tmp_path:
     assert loaded["events"].empty and "event_type" in loaded["events"].columns
 
 
+def test_spark_load_writes_text_parquet_and_replaces_only_its_own_directories(tmp_path: Path) -> None:
+    """`make load` for Spark: one text-typed Parquet file per entity (and the malformed lines) in a
+    directory it marks as its own; a later load replaces those, and a directory of that name it did
+    not write stops the load before anything is written."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    CONTACTS.to_csv(raw / "contacts.csv", index=False)
+    ORDERS.to_parquet(raw / "orders.parquet")
+    target = tmp_path / "spark_raw"
+    rows = load_spark(raw, target=target)
+    assert rows["contacts"] == 2 and rows["orders"] == 2 and rows["events"] == 0 and rows[MALFORMED_LINES] == 0
+    folders = sorted(path.name for path in (target / "raw").iterdir())
+    assert folders == sorted(["contacts", "contact_tags", "orders", "order_lines", "products", "events", MALFORMED_LINES])
+    orders = duckdb.sql(f"select * from read_parquet('{target}/raw/orders/*.parquet') order by order_id")
+    assert {column: str(kind) for column, kind in zip(orders.columns, orders.types, strict=True)}["total_amount"] == "VARCHAR"
+    assert [row[0] for row in orders.fetchall()] == ["1", "2"]
+    assert (target / "raw" / "orders" / LOADED_MARK).is_file()
+    ORDERS.head(1).to_parquet(raw / "orders.parquet")
+    assert load_spark(raw, target=target)["orders"] == 1
+    # a directory the loader did not write is never replaced
+    foreign = target / "raw" / "products"
+    for path in foreign.iterdir():
+        path.unlink()
+    (foreign / "mine.txt").write_text("the user's")
+    with pytest.raises(RawDataError, match=r"was not written by the loader"):
+        load_spark(raw, target=target)
+    assert (foreign / "mine.txt").read_text() == "the user's"
+    assert duckdb.sql(f"select count(*) from read_parquet('{target}/raw/orders/*.parquet')").fetchall() == [(1,)]
+
+
 def test_missing_required_column_names_the_file_and_column_and_writes_nothing(tmp_path: Path) -> None:
     CONTACTS.drop(columns=["created_at"]).to_csv(tmp_path / "contacts.csv", index=False)
     ORDERS.to_csv(tmp_path / "orders.csv", index=False)
@@ -88,8 +118,8 @@ def test_two_files_for_one_entity_are_refused(tmp_path: Path) -> None:
 def test_command_line_reports_errors_and_unsupported_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--raw-data-dir", str(tmp_path), "--duckdb-path", str(tmp_path / "w.duckdb")]) == 2
     assert "required file contacts.csv" in capsys.readouterr().err
-    assert main(["--target", "spark"]) == 2
-    assert "supported targets: duckdb, postgres" in capsys.readouterr().err
+    assert main(["--target", "snowflake"]) == 2
+    assert "supported targets: duckdb, postgres, spark" in capsys.readouterr().err
 
 
 def relation_kinds(database: Path) -> dict[str, str]:
