@@ -149,3 +149,21 @@ def test_static_lists_upload_and_freeze_on_spark(spark_build: dict, tmp_path: Pa
         frozen = spark.query("select count(*) from static_lists.static_list_members where list_key = 'spark_frozen'")
     assert lists[1] == ["spark_upload", "csv", 2, 2], lists
     assert lists[0] == ["spark_frozen", "segment", cart_abandoners, 0] and frozen == [[cart_abandoners]], (lists, frozen)
+
+
+def test_the_cluster_output_carries_the_session_settings_and_none_of_the_local_ones() -> None:
+    """profiles.yml's spark_cluster (thrift/http) shares the build's session settings with the local
+    output through a YAML anchor; the local session's (master, heap, Derby catalog) would be refused
+    by a cluster's Thrift Server as static settings."""
+    import yaml
+
+    outputs = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())["customer_segments"]["outputs"]
+    local, cluster = outputs["spark"]["server_side_parameters"], outputs["spark_cluster"]["server_side_parameters"]
+    assert cluster["spark.sql.session.timeZone"] == local["spark.sql.session.timeZone"] == "UTC"
+    assert set(cluster) < set(local)
+    assert not {key for key in cluster if key.startswith(("spark.master", "spark.driver", "spark.hadoop", "spark.ui"))}
+    assert "spark.sql.warehouse.dir" not in cluster and outputs["spark_cluster"]["method"].startswith("{{")
+    local_settings = spark.session_settings()
+    assert {key: value for key, value in local_settings.items() if key in cluster and "{{" not in str(cluster[key])} == {
+        key: value for key, value in cluster.items() if "{{" not in str(value)
+    }

@@ -155,7 +155,9 @@
                     {%- do found.update({row[0]: row[1]}) -%}
                 {%- endif -%}
             {%- endfor -%}
-            {%- if found.get('Type') != 'EXTERNAL' or not (found.get('Location') or '').rstrip('/').endswith(location) -%}
+            {#- a relative directory (DBT_PROJECT_DIR unset) is stored resolved: compare its tail -#}
+            {%- set location_tail = location[1:] if location.startswith('./') else location -%}
+            {%- if found.get('Type') != 'EXTERNAL' or not (found.get('Location') or '').rstrip('/').endswith(location_tail) -%}
                 {{ exceptions.raise_compiler_error("raw data: " ~ schema ~ "." ~ name ~ " on Spark is not the loader's table over " ~ location ~ " (it is " ~ found.get('Type', '?') ~ " at " ~ found.get('Location', '?') ~ "); the build will not drop it. Build with --vars '{raw_source_mode: tables}' to read your own raw tables, or rename yours.") }}
             {%- endif -%}
             {%- do run_query('drop table ' ~ relation) -%}

@@ -1,12 +1,12 @@
 """The Spark target's local settings, one definition for the dbt profile's
-defaults, the loader, publishing and the tests.
+defaults, the loader, publishing and the tests (the `spark_cluster` output of
+profiles.yml, for a cluster, has settings of its own: README).
 
 Every setting comes from an environment variable with a default (profiles.yml
 reads the same variables with the same defaults):
 
 | variable | default | what |
 |---|---|---|
-| SPARK_METHOD | session | dbt-spark's connection: session (pyspark in dbt's process), thrift or http (a cluster) |
 | SPARK_MASTER | local[2] | where a session runs: local[N] uses N cores of this machine |
 | SPARK_DRIVER_MEMORY | 4g | the local session's heap |
 | SPARK_WAREHOUSE_DIR | warehouse/spark | the local session's tables (Parquet) and catalog (Derby) |
