@@ -122,8 +122,6 @@ def manifest_documentation(manifest: Path | None) -> dict[str, tuple[str, list[t
     """Per `schema.table` of a model or seed in dbt's manifest: its description,
     its documented columns with their descriptions, and whether its contract
     is enforced (then the columns' order is the contract's)."""
-    import json
-
     if manifest is None or not manifest.exists():
         return {}
     nodes = json.loads(manifest.read_text())["nodes"].values()
