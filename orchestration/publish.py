@@ -16,6 +16,7 @@ Spark catalog the same way (orchestration/lib/spark.py `mirror`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         help="serving file (default: $PUBLISHED_DUCKDB_PATH, or published/<file name> beside the working file)",
     )
     parser.add_argument(
-        "--run-results", type=Path, default=PROJECT_DIR / "target" / "run_results.json",
+        "--run-results", type=Path, default=Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target") / "run_results.json",
         help="the build's dbt run_results.json, for the invocation id recorded with the publication",
     )
     args = parser.parse_args(argv)

@@ -167,3 +167,38 @@ def test_the_cluster_output_carries_the_session_settings_and_none_of_the_local_o
     assert {key: value for key, value in local_settings.items() if key in cluster and "{{" not in str(cluster[key])} == {
         key: value for key, value in cluster.items() if "{{" not in str(value)
     }
+
+
+@pytest.mark.skipif(
+    os.environ.get("CUSTOMER_SEGMENTS_ENGINE_TESTS") != "full",
+    reason="every data test runs as an asset check on Spark (minutes): make test-engines-full",
+)
+def test_dagster_refreshes_a_partition_on_spark(make_workspace, tmp_path: Path) -> None:
+    """The Dagster job with DBT_TARGET=spark: the raw load writes the Parquet files for Spark, dbt
+    builds on the local session with every data test as an asset check, and the Great Expectations
+    checks and the publish read Spark's copy of the marts."""
+    workspace = make_workspace("dagster_spark")
+    workspace.generate("--contacts", "600", "--orders", "3000", "--events", "12000", "--end-date", "2026-06-30")
+    (workspace.root / "dagster_home").mkdir()
+    settings = {
+        "DBT_TARGET": "spark",
+        "SPARK_WAREHOUSE_DIR": str(workspace.root / "spark"),
+        "RAW_DATA_DIR": str(workspace.raw),
+        "DUCKDB_PATH": str(workspace.database),
+        "DAGSTER_HOME": str(workspace.root / "dagster_home"),
+        "CUSTOMER_SEGMENTS_EXPORT_DIR": str(workspace.root / "exports"),
+    }
+    with environment(settings):
+        import dagster as dg
+
+        from orchestration.code_location.definitions import defs
+
+        job = defs.resolve_job_def("refresh_segments")
+        result = job.execute_in_process(partition_key="2026-06-30", instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert result.success, [event.message for event in result.all_events if event.is_failure][:3]
+    evaluations = [event.asset_check_evaluation for event in result.all_events if event.is_asset_check_evaluation]
+    assert [e.asset_key.to_user_string() for e in evaluations if not e.passed] == []
+    assert len([e for e in evaluations if e.check_name == "great_expectations"]) >= 20
+    assert not workspace.database.exists(), "nothing is built into a DuckDB file on the spark target"
+    _, rows = parity.DuckDBReader(workspace.root / "published" / workspace.database.name).rows("publication.published_relations")
+    assert len(rows) > 40
