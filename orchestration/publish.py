@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         help="serving file (default: $PUBLISHED_DUCKDB_PATH, or published/<file name> beside the working file)",
     )
     parser.add_argument(
-        "--run-results", type=Path, default=Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target") / "run_results.json",
-        help="the build's dbt run_results.json, for the invocation id recorded with the publication",
+        "--run-results", type=Path,
+        default=Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target") / "run_results.json",
+        help="the build's dbt run_results.json (default: in $DBT_TARGET_PATH or target/), for the invocation id "
+        "recorded with the publication and, on Spark, the manifest beside it",
     )
     args = parser.parse_args(argv)
     working = (args.duckdb_path or duckdb_path()).resolve()

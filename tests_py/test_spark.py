@@ -202,3 +202,45 @@ def test_dagster_refreshes_a_partition_on_spark(make_workspace, tmp_path: Path) 
     assert not workspace.database.exists(), "nothing is built into a DuckDB file on the spark target"
     _, rows = parity.DuckDBReader(workspace.root / "published" / workspace.database.name).rows("publication.published_relations")
     assert len(rows) > 40
+
+
+@pytest.mark.skipif(
+    os.environ.get("CUSTOMER_SEGMENTS_ENGINE_TESTS") != "full",
+    reason="two `make run`s with every data test, one on Spark (minutes): make test-engines-full",
+)
+def test_make_run_on_spark_equals_duckdb_on_hostile_csv_files(tmp_path: Path) -> None:
+    """`DBT_TARGET=spark make run` as a user types it, on CSV files with hostile lines (malformed lines,
+    huge and over-precise amounts, a +15:00 offset, an empty optional file, a BOM): it passes, prints the
+    summary, leaves the files as they were, and every published mart equals `make run` on DuckDB."""
+    from test_front_door import AS_OF, fingerprint, hostile_csv_directory
+
+    raw, _ = hostile_csv_directory(tmp_path)
+    before = fingerprint(raw)
+
+    def make_run(target: str) -> subprocess.CompletedProcess[str]:
+        work = tmp_path / target
+        environment_ = {
+            **os.environ, "DBT_TARGET": target, "RAW_DATA_DIR": str(raw), "AS_OF_DATE": AS_OF,
+            "DUCKDB_PATH": str(work / "warehouse.duckdb"), "PUBLISHED_DUCKDB_PATH": "",
+            "SPARK_WAREHOUSE_DIR": str(work / "spark"),
+            "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs"),
+            "CUSTOMER_SEGMENTS_LOCK_TIMEOUT": "0",
+        }  # fmt: skip
+        command = ["make", "--no-print-directory", "run"]
+        return subprocess.run(command, cwd=PROJECT_DIR, env=environment_, capture_output=True, text=True, check=False)
+
+    on_duckdb, on_spark = make_run("duckdb"), make_run("spark")
+    for result in (on_duckdb, on_spark):
+        assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert "Parquet files for Spark" in on_spark.stdout and "Warehouse Spark" in on_spark.stdout
+    assert "Rows rejected per reason" in on_spark.stdout
+    assert fingerprint(raw) == before
+    keys = parity.table_keys(tmp_path / "duckdb" / "target" / "manifest.json")
+    published = [
+        parity.DuckDBReader(tmp_path / name / "published" / "warehouse.duckdb", name=name) for name in ("duckdb", "spark")
+    ]
+    tables, differences = parity.compare(*published, keys, schemas=("marts",))
+    assert len(tables) >= 40
+    assert not differences, "\n".join(str(difference) for difference in differences[:20])
+    _, rejected = published[0].rows("marts.rejected_rows")
+    assert {"malformed_line", "out_of_range", "excess_precision"} <= {row[2] for row in rejected}
