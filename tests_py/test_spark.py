@@ -196,7 +196,7 @@ def test_dagster_refreshes_a_partition_on_spark(make_workspace, tmp_path: Path) 
         job = defs.resolve_job_def("refresh_segments")
         result = job.execute_in_process(partition_key="2026-06-30", instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     assert result.success, [event.message for event in result.all_events if event.is_failure][:3]
-    evaluations = [event.asset_check_evaluation for event in result.all_events if event.is_asset_check_evaluation]
+    evaluations = result.get_asset_check_evaluations()
     assert [e.asset_key.to_user_string() for e in evaluations if not e.passed] == []
     assert len([e for e in evaluations if e.check_name == "great_expectations"]) >= 20
     assert not workspace.database.exists(), "nothing is built into a DuckDB file on the spark target"
@@ -240,7 +240,7 @@ def test_make_run_on_spark_equals_duckdb_on_hostile_csv_files(tmp_path: Path) ->
         parity.DuckDBReader(tmp_path / name / "published" / "warehouse.duckdb", name=name) for name in ("duckdb", "spark")
     ]
     tables, differences = parity.compare(*published, keys, schemas=("marts",))
-    assert len(tables) >= 40
+    assert len(tables) >= 35
     assert not differences, "\n".join(str(difference) for difference in differences[:20])
     _, rejected = published[0].rows("marts.rejected_rows")
     assert {"malformed_line", "out_of_range", "excess_precision"} <= {row[2] for row in rejected}
