@@ -17,12 +17,11 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace
+from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace, environment
 from orchestration.lib import parity, spark
 from orchestration.lib.publish import publish
 from orchestration.lib.quality.runner import run_suites
@@ -33,17 +32,6 @@ from orchestration.segment_export import export_segments
 pytestmark = pytest.mark.build
 
 pytest.importorskip("pyspark")
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def dbt(arguments: list[str], settings: dict[str, str], root: Path) -> subprocess.CompletedProcess[str]:
