@@ -352,3 +352,21 @@ SLOWEST_MODULES_FIRST = [
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     rank = {name: position for position, name in enumerate(SLOWEST_MODULES_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
+
+
+def assert_same_exports(reference: Path, other: Path, work: Path) -> None:
+    """The customers export (CSV and Parquet) from two published files: the same files, byte for byte
+    (the manifest aside: it records when it was written)."""
+    from orchestration.segment_export import export_segments
+
+    for name, source in (("reference", reference), ("other", other)):
+        export_segments(source, work / name, None, None, False, ("csv", "parquet"))
+    reference_files, other_files = (
+        sorted(path.relative_to(work / name) for path in (work / name).rglob("*") if path.is_file())
+        for name in ("reference", "other")
+    )
+    assert reference_files == other_files and len(reference_files) > 4
+    for relative in reference_files:
+        if relative.name == "manifest.json":
+            continue
+        assert (work / "reference" / relative).read_bytes() == (work / "other" / relative).read_bytes(), relative

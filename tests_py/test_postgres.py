@@ -22,12 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace
+from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace, assert_same_exports
 from orchestration.lib import parity, postgres
 from orchestration.lib.publish import PUBLISHED_SCHEMAS, publish
 from orchestration.loader import load_postgres
 from orchestration.postgres_server import restrict_database
-from orchestration.segment_export import export_segments
 
 pytestmark = pytest.mark.build
 
@@ -199,17 +198,7 @@ def test_export_from_postgres_writes_duckdbs_files(
     postgres.mirror(postgres.Login(login.host, login.port, database, login.user, login.password), PUBLISHED_SCHEMAS, mirrored)
     published = tmp_path / "published" / published_sample.name
     publish(mirrored, published)
-    for name, source in (("duckdb", published_sample), ("postgres", published)):
-        export_segments(source, tmp_path / name, None, None, False, ("csv", "parquet"))
-    duckdb_files, postgres_files = (
-        sorted(path.relative_to(tmp_path / name) for path in (tmp_path / name).rglob("*") if path.is_file())
-        for name in ("duckdb", "postgres")
-    )
-    assert duckdb_files == postgres_files and len(duckdb_files) > 4
-    for relative in duckdb_files:
-        if relative.name == "manifest.json":
-            continue
-        assert (tmp_path / "duckdb" / relative).read_bytes() == (tmp_path / "postgres" / relative).read_bytes(), relative
+    assert_same_exports(published_sample, published, tmp_path / "exports")
 
 
 @pytest.fixture

@@ -21,13 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace, environment
+from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace, assert_same_exports, environment
 from orchestration.lib import parity, spark
 from orchestration.lib.publish import publish
 from orchestration.lib.quality.runner import run_suites
 from orchestration.lib.quality.suites import SuiteSettings
 from orchestration.loader import load_spark
-from orchestration.segment_export import export_segments
 
 pytestmark = pytest.mark.build
 
@@ -97,17 +96,7 @@ def test_export_and_great_expectations_on_sparks_marts(published_sample: Path, s
     is the same as from DuckDB's build (the manifest's export time aside), and every suite passes."""
     published = tmp_path / "published" / published_sample.name
     publish(spark_build["mirror"], published)
-    for name, source in (("duckdb", published_sample), ("spark", published)):
-        export_segments(source, tmp_path / name, None, None, False, ("csv", "parquet"))
-    duckdb_files, spark_files = (
-        sorted(path.relative_to(tmp_path / name) for path in (tmp_path / name).rglob("*") if path.is_file())
-        for name in ("duckdb", "spark")
-    )
-    assert duckdb_files == spark_files and len(duckdb_files) > 4
-    for relative in duckdb_files:
-        if relative.name == "manifest.json":
-            continue
-        assert (tmp_path / "duckdb" / relative).read_bytes() == (tmp_path / "spark" / relative).read_bytes(), relative
+    assert_same_exports(published_sample, published, tmp_path / "exports")
     results = run_suites(published, settings=SuiteSettings(as_of_date=SAMPLE_AS_OF), project_dir=tmp_path / "gx")
     failed = [(result.mart, result.error, [str(outcome.expectation) for outcome in result.failures]) for result in results
               if not result.success]  # fmt: skip
