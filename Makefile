@@ -20,7 +20,7 @@ DASHBOARD_PORT ?= 8501
 DBT_TARGET ?= duckdb
 # pytest workers (pytest-xdist); a module's tests stay on one worker, so module fixtures build once.
 PYTEST_WORKERS ?= 2
-export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE DAGSTER_PORT DASHBOARD_PORT PYTEST_WORKERS SAMPLE_ARGS DBT_TARGET
+export RAW_DATA_DIR DUCKDB_PATH AS_OF_DATE FROM TO ARGS SCALE SEGMENT DEFINITION DAGSTER_PORT DASHBOARD_PORT PYTEST_WORKERS SAMPLE_ARGS DBT_TARGET
 
 # Telemetry off everywhere; dbt reads the project's own profile.
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -46,7 +46,7 @@ dbt_vars = $(call check_date,AS_OF_DATE); dbt_vars=(); if [[ -n "$${AS_OF_DATE}"
 # Size of the sample data `make run` generates when RAW_DATA_DIR has none.
 SAMPLE_ARGS ?= --contacts 10000 --orders 60000 --events 400000
 
-.PHONY: help install data build publish run summary metrics dashboard validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean postgres-up postgres-down check-target test-engines-full
+.PHONY: help install data build publish run count summary metrics dashboard validate export manifest dagster backfill test test-python lint lint-sql lint-python load docs benchmark lock clean postgres-up postgres-down check-target test-engines-full
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,13 @@ build: install check-target ## dbt build (seeds, models and data tests) on DBT_T
 	@$(paths); $(dbt_vars); mkdir -p "$$(dirname "$${DUCKDB_PATH}")"; \
 	echo "dbt build --exclude-resource-type unit_test $${dbt_vars[*]}"; \
 	$(BIN)/python -m orchestration.dbt_gate build --exclude-resource-type unit_test "$${dbt_vars[@]}"
+
+count: install ## Count a segment's members on the built warehouse, no build: make count SEGMENT=<key> (or DEFINITION=<yml file>)
+	@$(paths); $(call check_date,AS_OF_DATE); args=(); \
+	if [[ -n "$${SEGMENT:-}" ]]; then args+=(--segment "$${SEGMENT}"); fi; \
+	if [[ -n "$${DEFINITION:-}" ]]; then args+=(--definition "$${DEFINITION}"); fi; \
+	if [[ -n "$${AS_OF_DATE}" ]]; then args+=(--as-of-date "$${AS_OF_DATE}"); fi; \
+	$(BIN)/python -m orchestration.segment_count "$${args[@]}"
 
 summary: install ## Print rows per mart and rows rejected per reason
 	@$(paths); $(BIN)/python -m orchestration.summary
@@ -142,7 +149,7 @@ test-engines-full: install postgres-up ## The engine parity tests with every dat
 	@CUSTOMER_SEGMENTS_ENGINE_TESTS=full $(BIN)/pytest -n "$${PYTEST_WORKERS}" --dist loadfile tests_py/test_postgres.py tests_py/test_spark.py
 
 lint-python: install
-	$(BIN)/ruff check orchestration dashboard tests_py
+	$(BIN)/ruff check orchestration dashboard tests_py models
 
 
 test-python: install ## pytest: generator, loader, and end-to-end builds on generated data
@@ -155,8 +162,8 @@ lint-sql: install ## sqlfluff lint of models, macros' SQL and singular tests (db
 
 lint: lint-python lint-sql ## All linters
 
-benchmark: install ## Generate, build, compare with pandas/Polars/DuckDB, refresh a day, publish and export: make benchmark SCALE=large (BENCHMARKS.md)
-	@$(paths); $(BIN)/python -m orchestration.benchmark --scale "$${SCALE:-small}" --steps generate,build,peers,refresh,publish,export
+benchmark: install ## Generate, build, compare with pandas/Polars/DuckDB, refresh a day, publish, export and fit the predictions: make benchmark SCALE=large (BENCHMARKS.md)
+	@$(paths); $(BIN)/python -m orchestration.benchmark --scale "$${SCALE:-small}" --steps generate,build,peers,refresh,publish,export,predictions
 
 lock: ## Re-resolve requirements.lock from pyproject.toml in a clean venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -62,6 +62,8 @@ def main() -> None:
                 icon=":material/mark_email_read:"),
         st.Page(lambda: pages.segments(served, as_of), title="Segments", url_path="segments",
                 icon=":material/filter_alt:"),
+        st.Page(lambda: pages.predictions(served), title="Predictions", url_path="predictions",
+                icon=":material/trending_up:"),
     ])  # fmt: skip
     navigation.run()
 

@@ -156,6 +156,9 @@ class Served:
     def persona_order(self) -> list[str]:
         return list(self.frame("select distinct persona, persona_rank from marts.rfm_scores_history order by 2").persona)
 
+    def rfm_quantiles(self) -> pd.DataFrame:
+        return self.frame("select * from marts.rfm_quantiles order by dimension, quantile")
+
     # --- Engagement ------------------------------------------------------------------------------------
 
     def engagement_summary(self) -> pd.DataFrame:
@@ -163,6 +166,45 @@ class Served:
 
     def engagement_changes(self) -> pd.DataFrame:
         return self.frame("select * from marts.engagement_status_changes order by group_order, engagement_status")
+
+    # --- Predictions -----------------------------------------------------------------------------------
+
+    def churn_risk_bands(self) -> pd.DataFrame:
+        """Customers, mean probability alive and predicted revenue per churn-risk band (Low to High, then
+        the customers without a prediction)."""
+        return self.frame(
+            """
+            select coalesce(churn_risk, 'Not predicted') as band, count(*) as customers,
+                   avg(probability_alive) as probability_alive, sum(expected_orders_next_90_days) as expected_orders_next_90_days,
+                   sum(predicted_revenue_next_365_days) as predicted_revenue_next_365_days
+            from marts.customer_predictions group by churn_risk
+            order by case churn_risk when 'Low' then 1 when 'Medium' then 2 when 'High' then 3 else 4 end
+            """
+        )
+
+    def model_parameters(self) -> pd.DataFrame:
+        return self.frame("select * from marts.clv_model_parameters order by fit_purpose desc, model, parameter")
+
+    def backtest(self) -> pd.DataFrame:
+        return self.frame(
+            """
+            select * from marts.persona_backtest
+            order by case group_type when 'all' then 1 when 'persona' then 2 when 'churn_risk' then 3 else 4 end, group_order
+            """
+        )
+
+    def campaign_responsiveness(self, limit: int = 10) -> pd.DataFrame:
+        """The campaigns that reached the most contacts in the window."""
+        return self.frame(
+            "select * from marts.campaign_responsiveness order by contacts_sent desc, campaign_id limit ?", [limit]
+        )
+
+    def sunset_counts(self) -> dict[str, int]:
+        row = self.frame(
+            "select (select count(*) from marts.sunset_candidates) as candidates, "
+            "(select count(*) from marts.sunset_suppressions) as suppressions"
+        ).iloc[0]
+        return {"candidates": int(row.candidates), "suppressions": int(row.suppressions)}
 
     # --- Segments --------------------------------------------------------------------------------------
 
@@ -172,7 +214,7 @@ class Served:
             """
             select segments.segment_key, segments.name, segments.status, segments.is_recommended,
                    segments.recommended_rank, sizes.members, sizes.entered, sizes.exited, segments.used_in,
-                   segments.segment_type, segments.owner, segments.description
+                   segments.segment_type, segments.owner, segments.description, segments.definition_updated_date
             from marts.segments as segments
             left join marts.segment_sizes_history as sizes
                 on segments.segment_key = sizes.segment_key and sizes.as_of_date = ?

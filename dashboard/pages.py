@@ -122,6 +122,22 @@ def personas(served: Served, as_of: dt.date, dates: list[dt.date]) -> None:
     columns = [name for name in order if name in matrix.columns] + sorted(set(matrix.columns) - set(order))
     _table(matrix.loc[rows, columns].reset_index(), "movement_matrix")
 
+    quantiles = served.rfm_quantiles()
+    if len(quantiles):
+        st.subheader("Threshold help")
+        st.caption(f"Where the {int(quantiles.quantiles.iloc[0])}-quantiles of recency (days since the last order), "
+                   "frequency (orders) and monetary (net revenue) fall as of the build's as-of date "
+                   "(marts.rfm_quantiles): choose quantile bins or the rfm_score_thresholds buckets from them.")  # fmt: skip
+        wide = quantiles.pivot_table(index=["quantile", "pct_of_customers"], columns="dimension", values="cut_value",
+                                     aggfunc="first").reset_index()  # fmt: skip
+        _table(pd.DataFrame({
+            "Quantile": wide["quantile"].map(lambda v: f"{int(v)}"),
+            "% of customers at or below": wide.pct_of_customers.map(_pct),
+            "Recency (days)": wide.get("recency", pd.Series(dtype=float)).map(_number),
+            "Frequency (orders)": wide.get("frequency", pd.Series(dtype=float)).map(_number),
+            "Monetary": wide.get("monetary", pd.Series(dtype=float)).map(_money),
+        }), "rfm_quantiles")  # fmt: skip
+
 
 # --- Engagement ------------------------------------------------------------------------------------------
 
@@ -174,6 +190,105 @@ def engagement(served: Served) -> None:
         "Unsubscribed %": changes.unsubscribed_pct.map(lambda v: _pct(v, True)),
     })  # fmt: skip
     _table(table, "engagement_changes")
+    campaigns = served.campaign_responsiveness()
+    if len(campaigns):
+        st.subheader("Campaign responsiveness")
+        st.caption(f"The campaigns that reached the most contacts in the {int(campaigns.window_days.iloc[0])} days to the "
+                   "as-of date (marts.campaign_responsiveness). Opened: a human open or a click; machine opens "
+                   "(privacy proxies) are counted apart. Per contact: marts.contact_campaign_responsiveness.")  # fmt: skip
+        _table(pd.DataFrame({
+            "Campaign": campaigns.campaign_id,
+            "Contacts": campaigns.contacts_sent.map(_number),
+            "Open rate": campaigns.open_rate_pct.map(_pct),
+            "Click rate": campaigns.click_rate_pct.map(_pct),
+            "Click-to-open": campaigns.click_to_open_rate_pct.map(_pct),
+            "Machine opens": campaigns.machine_opens.map(_number),
+        }), "campaign_responsiveness")  # fmt: skip
+    sunset = served.sunset_counts()
+    st.subheader("Sunset")
+    columns = st.container(key="sunset").columns(2)
+    columns[0].metric("Sunset candidates", _number(sunset["candidates"]))
+    columns[1].metric("To suppress", _number(sunset["suppressions"]))
+    st.caption("Candidates: subscribed, non-engaged and silent for sunset_after_days (marts.sunset_candidates), the "
+               "audience of a re-engagement campaign. To suppress: candidates who stayed silent through the campaign "
+               "(marts.sunset_suppressions); `make export` writes them with their email and the reason.")  # fmt: skip
+
+
+# --- Predictions -----------------------------------------------------------------------------------------
+
+
+def _ratio(value: object, digits: int = 2) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
+
+
+def predictions(served: Served) -> None:
+    bands = served.churn_risk_bands()
+    parameters = served.model_parameters()
+    backtest = served.backtest()
+    st.title("Predictions")
+    fitted = parameters[parameters.fit_purpose == "predictions"]
+    as_of = pd.Timestamp(fitted.as_of_date.iloc[0]).date() if len(fitted) else None
+    st.caption(f"As of {as_of}. BG/NBD (purchases and dropout) and Gamma-Gamma (spend per purchase), fitted by maximum "
+               "likelihood on the valid orders up to the as-of date; a purchase is a day with a valid order. "
+               "docs/predictions.md explains the models and how to read the backtest.")  # fmt: skip
+    not_fitted = sorted(set(fitted.fit_status) - {"fitted"})
+    if not_fitted:
+        st.warning("Not every model was fitted: " + "; ".join(not_fitted))
+    totals = st.container(key="prediction_totals")
+    columns = totals.columns(3)
+    columns[0].metric("Customers", _number(int(bands.customers.sum())))
+    columns[1].metric("Predicted revenue, next 365 days", _money(bands.predicted_revenue_next_365_days.sum(min_count=1)))
+    columns[2].metric("Expected orders, next 90 days", _ratio(bands.expected_orders_next_90_days.sum(min_count=1), 0))
+    st.subheader("Churn risk")
+    _table(pd.DataFrame({
+        "Churn risk": bands.band,
+        "Customers": bands.customers.map(_number),
+        "Mean probability alive": bands.probability_alive.map(_ratio),
+        "Expected orders, next 90 days": bands.expected_orders_next_90_days.map(lambda v: _ratio(v, 0)),
+        "Predicted revenue, next 365 days": bands.predicted_revenue_next_365_days.map(_money),
+    }), "churn_risk")  # fmt: skip
+
+    everyone = backtest[backtest.group_type == "all"]
+    if len(everyone):
+        first = everyone.iloc[0]
+        cutoff, end = (pd.Timestamp(first[name]).date().isoformat() for name in ("cutoff_date", "holdout_end_date"))
+        st.subheader(f"Backtest: as of {cutoff}, what happened through {end}")
+        st.caption("Customers grouped as they stood at the cutoff, then what they bought in the holdout. A persona or "
+                   "band that means something separates the groups; calibrated predictions match the purchases.")  # fmt: skip
+
+        def shown(rows: pd.DataFrame, label: str) -> pd.DataFrame:
+            return pd.DataFrame({
+                label: rows.group_name,
+                "Customers": rows.customers.map(_number),
+                "Bought again": rows.holdout_purchase_rate_pct.map(_pct),
+                "Purchases per customer": rows.holdout_purchase_days_per_customer.map(_ratio),
+                "Predicted purchases": rows.predicted_purchase_days_per_customer.map(_ratio),
+                "Revenue per customer": rows.holdout_revenue_per_customer.map(_money),
+            })  # fmt: skip
+
+        _table(shown(backtest[backtest.group_type.isin(["all", "persona"])], "Persona"), "backtest_personas")
+        _table(shown(backtest[backtest.group_type == "churn_risk"], "Churn risk"), "backtest_churn_risk")
+        deciles = backtest[backtest.group_type == "predicted_orders_decile"]
+        st.markdown("**Calibration**: predicted against actual purchases per customer, by decile of the prediction")
+        st.bar_chart(pd.DataFrame({
+            "predicted": deciles.predicted_purchase_days_per_customer.astype(float).to_numpy(),
+            "actual": deciles.holdout_purchase_days_per_customer.astype(float).to_numpy(),
+        }, index=deciles.group_order.astype(int)), stack=False, x_label="decile of predicted purchases (10: most)",
+            y_label="purchases per customer")  # fmt: skip
+        _table(shown(deciles, "Decile"), "backtest_deciles")
+
+    st.subheader("Model parameters")
+    _table(pd.DataFrame({
+        "Fit": parameters.fit_purpose,
+        "Data through": pd.to_datetime(parameters.data_through_date).dt.strftime("%Y-%m-%d"),
+        "Model": parameters.model,
+        "Parameter": parameters.parameter,
+        "Value": parameters.value.map(lambda v: _ratio(v, 4)),
+        "Unit": parameters.parameter_unit.fillna(""),
+        "Customers": parameters.customers_fitted.map(_number),
+        "Log-likelihood": parameters.log_likelihood.map(lambda v: _ratio(v, 1)),
+        "Status": parameters.fit_status,
+    }), "model_parameters")  # fmt: skip
 
 
 # --- Segments --------------------------------------------------------------------------------------------
@@ -192,6 +307,7 @@ def segments(served: Served, as_of: dt.date) -> None:
         "Entered": catalog.entered.map(_number),
         "Exited": catalog.exited.map(_number),
         "Used in": catalog.used_in.fillna(""),
+        "Definition updated": pd.to_datetime(catalog.definition_updated_date).dt.strftime("%Y-%m-%d"),
     })  # fmt: skip
     _table(shown, "segment_catalog")
     keys = list(catalog.segment_key)
@@ -218,6 +334,9 @@ def segments(served: Served, as_of: dt.date) -> None:
     third[1].metric("Average unit revenue", _money(summary.average_unit_revenue))
     st.caption(f"Members {summary.members:,} ({_pct(summary.pct_of_all_contacts)} of contacts), reachable "
                f"{summary.reachable_members:,}, purchasers {summary.purchasers:,}.")  # fmt: skip
+    predicted = st.container(key="segment_predictions").columns(2)
+    predicted[0].metric("Predicted revenue, next 365 days", _money(summary.predicted_revenue_next_365_days))
+    predicted[1].metric("Mean probability alive", _ratio(summary.average_probability_alive))
 
     st.markdown("**Historical revenue** (per month, last months; the current month is partial)")
     monthly = served.segment_revenue_monthly(key)

@@ -33,7 +33,7 @@ SCALES = {
 }
 
 
-STEPS = ("generate", "build", "peers", "refresh", "publish", "export")
+STEPS = ("generate", "build", "peers", "refresh", "publish", "export", "predictions")
 # What `make build` runs: every seed, model and data test; the unit tests prove
 # the SQL on fixed rows and run in `make test`, not on a build of real data.
 BUILD_FLAGS = ("--exclude-resource-type", "unit_test")
@@ -182,8 +182,21 @@ def report(results: dict[str, object], steps: list[str]) -> str:
         "",
         "| step | time | peak RSS | peak spill |",
         "|---|---|---|---|",
-        *(step(name) for name in ("generate", "build", "refresh", "publish", "export") if name in steps),
+        *(step(name) for name in ("generate", "build", "refresh", "publish", "export", "predictions") if name in steps),
     ]
+    predictions = results.get("predictions")
+    if "predictions" in steps and isinstance(predictions, dict):
+        lines += [
+            "",
+            f"predictions: {predictions['customers']:,} customers ({predictions['distinct_bg_nbd_rows']:,} distinct "
+            f"histories) fitted in {predictions['fit_seconds']} s and scored in {predictions['score_seconds']} s "
+            f"({predictions['fit_and_score_seconds']} s; the step {predictions['seconds']} s with the simulation, "
+            f"peak RSS {predictions['peak_rss_gib']} GiB)",
+        ]
+    models = results.get("model_seconds")
+    if "build" in steps and isinstance(models, dict) and "int_clv_model_fits" in models:
+        lines += ["", f"in the build: int_clv_model_fits {models['int_clv_model_fits']} s, "
+                      f"int_customers_clv_scored {models.get('int_customers_clv_scored', '-')} s"]  # fmt: skip
     build, refresh = results.get("build"), results.get("refresh")
     if "refresh" in steps and isinstance(build, dict) and isinstance(refresh, dict):
         lines += ["", f"refresh / full build = {refresh['seconds'] / build['seconds']:.2f}"]
@@ -385,6 +398,16 @@ def main(argv: list[str] | None = None) -> int:
         manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
         results["export_rows"] = sum(entry["rows"] for entry in manifest["segments"])
         results["export_bytes"] = sum(path.stat().st_size for path in exports.glob("*.*"))
+    if "predictions" in steps:
+        # the fits and scoring alone, on as many customers as the scale has contacts, simulated from the models'
+        # own processes (orchestration/lib/clv.py); the build step times them on the generated data too
+        figures_file = work / "predictions.json"
+        work.mkdir(parents=True, exist_ok=True)
+        results["predictions"] = measured(
+            [sys.executable, "-m", "orchestration.lib.clv", "benchmark", "--customers", str(scale["contacts"]),
+             "--out", str(figures_file)], env,
+        )  # fmt: skip
+        results["predictions"].update(json.loads(figures_file.read_text(encoding="utf-8")))
     results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(report(results, steps))
     print(f"(all figures: {results_file.relative_to(PROJECT_DIR)})")

@@ -8,7 +8,13 @@ a million contacts, ten million orders and a hundred million events.
 The data has the shape real shops have: a few heavy spenders and many one-time
 buyers (Pareto spend propensity), seasonal peaks in November and December,
 contacts who churn and stop both buying and engaging, engagement that rises
-with buying, and anonymous web visitors. A small, exactly known number of bad
+with buying, and anonymous web visitors. Purchases follow a rate and a
+dropout, as the prediction models assume (docs/predictions.md): each contact
+is active from creation until an exponentially distributed lifetime ends, and
+its orders (a number drawn by its spend propensity) fall within that active
+span, so a contact buys at its own rate while active and never after it
+drops out. That is why personas and predictions made at a past date
+separate who buys afterwards (persona_backtest; tests_py/test_predictions.py). A small, exactly known number of bad
 rows of every kind staging rejects is added as extra rows (so that no good
 row is lost to them), and `generation_manifest.json` records how many rows of
 each entity were written and how many of each rejection reason were injected.

@@ -12,6 +12,12 @@ chosen columns of dim_contacts and the score marts (rfm_scores, erfm_scores,
 engagement_status), a header row in the CSV. manifest.json lists, per
 segment, the rows, the columns, the as-of date and each file's SHA-256.
 
+An export of every active segment (no --segment) also writes the sunset
+suppression list, sunset_suppressions.csv and .parquet: each contact of
+marts.sunset_suppressions with its email address (email_sha256 with
+--hash-email) and why it is to be suppressed; manifest.json's
+"suppressions" describes it as it does a segment.
+
 With --hash-email the email column leaves as email_sha256, the SHA-256 (hex)
 of the normalised address (every surrounding whitespace character removed, as
 Python's str.strip() does: spaces, tabs, line breaks, no-break spaces; then
@@ -69,7 +75,13 @@ FORMATS = ("csv", "parquet")
 HASHED_EMAIL = "email_sha256"
 CONSENTS = ("reachable", "all")
 # The marts an export reads, each holding one as-of date after a whole build.
-EXPORT_INPUTS = ("segments", "segment_members", *SOURCE_TABLES)
+EXPORT_INPUTS = ("segments", "segment_members", *SOURCE_TABLES, "sunset_suppressions")
+# The suppression list (marts.sunset_suppressions) beside the segments: who to suppress from email, and why.
+SUPPRESSIONS = "sunset_suppressions"
+SUPPRESSION_COLUMNS = (
+    "suppression_reason", "days_without_interaction", "last_interaction_date", "sunset_candidate_since_date",
+    "sunset_campaign_end_date", "sunset_emails_sent",
+)  # fmt: skip
 # What Python's str.strip() removes (str.isspace), as an RE2 character class.
 WHITESPACE_CLASS = r"[\s\v\x{1c}-\x{1f}\x{85}\p{Z}]"
 
@@ -206,6 +218,20 @@ def members_query(columns: list[Column], segment_key: str, consent: str = "all")
     )
 
 
+def suppressions_query(hash_email: bool) -> str:
+    """Every contact of marts.sunset_suppressions with its email address (hashed with --hash-email: an
+    ad platform's exclusion audience) and the reason, ordered by contact_id. Consent does not apply: the
+    list is of contacts not to write to."""
+    email = Column("dim_contacts", "email", HASHED_EMAIL if hash_email else "email", hashed=hash_email)
+    columns = ", ".join(f"suppressions.{quote(name)}" for name in SUPPRESSION_COLUMNS)
+    return (
+        f"select suppressions.contact_id, {email.sql()}, {columns}\n"
+        f"from marts.{SUPPRESSIONS} as suppressions\n"
+        "inner join marts.dim_contacts as dim_contacts on suppressions.contact_id = dim_contacts.contact_id\n"
+        "order by suppressions.contact_id"
+    )
+
+
 def check_one_as_of_date(connection: duckdb.DuckDBPyConnection) -> str:
     """The as-of date every input mart holds; an ExportError naming the marts
     when they disagree (a build that stopped part-way) or are empty."""
@@ -236,7 +262,7 @@ def prepare_folder(target: Path) -> None:
     ours: set[str] = {"manifest.json"}
     if manifest_path.is_file():
         previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-        for entry in previous.get("segments", []):
+        for entry in [*previous.get("segments", []), *([previous["suppressions"]] if previous.get("suppressions") else [])]:
             ours.update(file["file"] for file in entry.get("files", {}).values())
     others = sorted(path.name for path in target.iterdir() if path.name not in ours)
     if others:
@@ -315,12 +341,26 @@ def export_segments(
                 "files": files,
             })
             log(f"segment {key}: {rows:,} row(s) -> {', '.join(f['file'] for f in files.values())}")
+        suppressions = None
+        if not segments:
+            query = suppressions_query(hash_email)
+            files = {}
+            for kind in formats:
+                path = target / f"{SUPPRESSIONS}.{kind}"
+                options = "(format csv, header true, delimiter ',')" if kind == "csv" else "(format parquet)"
+                connection.execute(f"copy ({query}) to {literal(str(path))} {options}")
+                files[kind] = {"file": path.name, "sha256": sha256_of(path), "bytes": path.stat().st_size}
+            rows = connection.execute(f"select count(*) from ({query})").fetchone()[0]
+            columns_out = [name for name, *_ in connection.execute(f"describe ({query})").fetchall()]
+            suppressions = {"mart": SUPPRESSIONS, "rows": rows, "columns": columns_out, "as_of_date": held, "files": files}
+            log(f"sunset suppressions: {rows:,} row(s) -> {', '.join(f['file'] for f in files.values())}")
     manifest = {
         "as_of_date": held,
         "hashed_email": hash_email,
         "consent": consent,
         "columns": [column.output_name for column in chosen],
         "segments": entries,
+        "suppressions": suppressions,
     }
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     total = sum(entry["rows"] for entry in entries)

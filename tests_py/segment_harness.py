@@ -57,6 +57,19 @@ CONTACT_COLUMNS = {
     "contact_type": "varchar",
     "purchase_phase": "varchar",
     "engaged_status": "varchar",
+    "probability_alive": "double",
+    "churn_risk": "varchar",
+    "expected_orders_next_90_days": "double",
+    "expected_average_order_value": "decimal(38,2)",
+    "predicted_revenue_next_365_days": "decimal(38,2)",
+    "median_days_between_orders": "double",
+    "days_until_expected_next_order": "integer",
+    "email_campaigns_sent": "bigint",
+    "email_open_rate_pct": "double",
+    "email_click_rate_pct": "double",
+    "engaged_last_30_days": "boolean",
+    "engaged_last_60_days": "boolean",
+    "engaged_last_90_days": "boolean",
 }
 TABLES = {
     "int_segment_contacts": CONTACT_COLUMNS,
@@ -93,6 +106,7 @@ TABLES = {
         "utm_source": "varchar",
         "utm_medium": "varchar",
         "utm_campaign": "varchar",
+        "is_machine_open": "boolean",
     },
     "int_contact_tag_scores": {
         "contact_id": "varchar",

@@ -233,6 +233,8 @@ class Evaluator:
                 continue
             if "url_matches" in where and (row["url"] is None or re.search(where["url_matches"], row["url"]) is None):
                 continue
+            if "machine_opens" in where and bool(row.get("is_machine_open") or False) is not where["machine_opens"]:
+                continue
             if not all(row[column] in as_list(where[name]) for name, column in EVENT_FILTERS.items() if name in where):
                 continue
             rows.append(row)

@@ -36,6 +36,13 @@ MARTS = {
     "engagement_status_changes": "contact_group, engagement_status",
     "sunset_candidates": "contact_id",
     "opportunity_movement": "from_group, to_group",
+    "rfm_quantiles": "dimension, quantile",
+    "customer_predictions": "contact_id",
+    "clv_model_parameters": "fit_purpose, model, parameter",
+    "persona_backtest": "group_type, group_name",
+    "contact_campaign_responsiveness": "contact_id",
+    "campaign_responsiveness": "campaign_id",
+    "sunset_suppressions": "contact_id",
 }
 
 # What these tests build: the marts they compare and everything before them

@@ -29,7 +29,7 @@ from dashboard.serve import streamlit_command
 pytestmark = pytest.mark.build
 
 SCREENSHOTS = PROJECT_DIR / "warehouse" / "screenshots"
-PAGES = ["Opportunities", "Personas", "Engagement", "Segments"]
+PAGES = ["Opportunities", "Personas", "Engagement", "Segments", "Predictions"]
 
 
 def chromium() -> str:
@@ -184,6 +184,17 @@ def test_personas_and_movement_equal_the_marts(browser: Browser, published_sampl
     browser.screenshot("Personas")
 
 
+def test_threshold_help_equals_rfm_quantiles(browser: Browser, published_sample: Path) -> None:
+    browser.open("Personas")
+    shown = browser.table("rfm_quantiles")
+    quantiles = marts(published_sample, "select * from marts.rfm_quantiles")
+    assert len(shown) == quantiles["quantile"].nunique() == 10
+    for row in quantiles.itertuples():
+        column = {"recency": "Recency (days)", "frequency": "Frequency (orders)", "monetary": "Monetary"}[row.dimension]
+        want = f"{row.cut_value:,.2f}" if row.dimension == "monetary" else f"{row.cut_value:,.0f}"
+        assert shown.loc[str(row.quantile), column] == want, (row.dimension, row.quantile)
+
+
 def test_engagement_counts_and_percentages_equal_the_marts(browser: Browser, published_sample: Path) -> None:
     browser.open("Engagement")
     changes = marts(published_sample, "select * from marts.engagement_status_changes order by group_order, engagement_status")
@@ -198,6 +209,12 @@ def test_engagement_counts_and_percentages_equal_the_marts(browser: Browser, pub
             want.contact_group, want.engagement_status, f"{want.start_contacts:,}", f"{want.end_contacts:,}")
         expected_pct = "–" if pd.isna(want.net_change_pct) else f"{want.net_change_pct:+.1f}%"
         assert row["Net %"] == expected_pct and row["Unsubscribed"] == f"{want.unsubscribed_in_period:,}"
+    campaigns = marts(published_sample, "select * from marts.campaign_responsiveness order by contacts_sent desc, campaign_id")
+    shown_campaigns = browser.table("campaign_responsiveness")
+    assert list(shown_campaigns.index) == list(campaigns.campaign_id[:10])
+    assert list(shown_campaigns["Open rate"]) == [f"{value:.1f}%" for value in campaigns.open_rate_pct[:10]]
+    for label, mart in (("To suppress", "sunset_suppressions"), ("Sunset candidates", "sunset_candidates")):
+        assert browser.metric("sunset", label) == f"{len(marts(published_sample, f'select * from marts.{mart}')):,}"
     summary = browser.table("engagement_summary")
     for row in marts(published_sample, "select * from marts.engagement_status_summary").itertuples():
         assert summary.loc[row.contact_group, "Engaged"] == f"{row.engaged:,}"
@@ -211,6 +228,7 @@ def test_segments_catalog_and_revenue_trees_equal_the_marts(browser: Browser, pu
                                        "order by is_recommended desc, recommended_rank nulls last, segment_key")  # fmt: skip
     assert list(catalog.Key) == list(segments.segment_key)
     assert list(catalog.Members) == [f"{n:,}" for n in segments.members]
+    assert list(catalog["Definition updated"]) == [str(day)[:10] for day in segments.definition_updated_date]
     summaries = marts(published_sample, "select * from marts.segment_summary").set_index("segment_key")
     for key in list(segments.segment_key)[:2]:
         name = segments.set_index("segment_key").name[key]
@@ -231,13 +249,35 @@ def test_segments_catalog_and_revenue_trees_equal_the_marts(browser: Browser, pu
     browser.screenshot("Segments")
 
 
+
+def test_predictions_and_backtest_equal_the_marts(browser: Browser, published_sample: Path) -> None:
+    browser.open("Predictions")
+    predictions = marts(published_sample, "select * from marts.customer_predictions")
+    assert browser.metric("prediction_totals", "Customers") == f"{len(predictions):,}"
+    assert browser.metric("prediction_totals", "Predicted revenue") == f"{predictions.predicted_revenue_next_365_days.sum():,.2f}"
+    bands = browser.table("churn_risk")
+    for band, rows in predictions.groupby("churn_risk"):
+        assert bands.loc[band, "Customers"] == f"{len(rows):,}"
+        assert bands.loc[band, "Predicted revenue, next 365 days"] == f"{rows.predicted_revenue_next_365_days.sum():,.2f}"
+    backtest = marts(published_sample, "select * from marts.persona_backtest")
+    personas = browser.table("backtest_personas")
+    for row in backtest[backtest.group_type.isin(["all", "persona"])].itertuples():
+        assert personas.loc[row.group_name, "Customers"] == f"{row.customers:,}"
+        assert personas.loc[row.group_name, "Bought again"] == f"{row.holdout_purchase_rate_pct:.1f}%"
+    deciles = browser.table("backtest_deciles")
+    assert list(deciles.index) == [f"Decile {n}" for n in range(1, 11)]
+    parameters = browser.table("model_parameters")
+    assert len(parameters) == len(marts(published_sample, "select * from marts.clv_model_parameters")) == 14
+    browser.screenshot("Predictions")
+
+
 def test_data_docs_render_offline_with_one_entry_per_mart(
     browser: Browser, published_sample: Path, tmp_path: Path
 ) -> None:
     """`make validate` on the published sample, then its Data Docs opened from disk: every script and
     stylesheet loads from the site itself, the results table renders, one row per mart suite."""
     from orchestration.lib.quality.runner import data_docs_index, run_suites
-    from orchestration.lib.quality.suites import SuiteSettings
+    from orchestration.lib.quality.suites import DECLARATIONS, SuiteSettings
 
     as_of = str(marts(published_sample, "select max(as_of_date) as d from marts.dim_contacts").d[0])
     results = run_suites(published_sample, SuiteSettings(as_of_date=as_of), project_dir=tmp_path,
@@ -253,7 +293,7 @@ def test_data_docs_render_offline_with_one_entry_per_mart(
     rows = page.locator("table.table tbody tr")
     rows.first.wait_for()
     assert problems == [], problems[:5]
-    assert len(results) == 38
+    assert len(results) == len(DECLARATIONS)  # one suite per declared mart
     assert page.locator(".pagination-info").first.inner_text().strip().endswith(f"of {len(results)} rows")
     names = page.evaluate("() => Array.from(document.querySelectorAll('table.table tbody tr'))"
                           ".filter(row => row.cells.length > 2).map(row => row.cells[2].innerText.trim())")  # fmt: skip

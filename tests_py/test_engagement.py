@@ -70,3 +70,58 @@ def test_engagement_status_changes_match_the_pandas_reference(sample_warehouse: 
     for count, percentage in percentages.items():
         want = 100.0 * mart[count] / mart.start_contacts.where(mart.start_contacts > 0)
         pd.testing.assert_series_equal(mart[percentage], want, check_names=False, check_dtype=False)
+
+
+def test_campaign_responsiveness_matches_a_pandas_computation(sample_warehouse: Workspace) -> None:
+    """contact_ and campaign_responsiveness from the events, as documented: the campaigns emailed in the 90
+    days ending on the as-of date, opened (a human open or a click on or after the first send; machine opens
+    apart) and clicked, and the rates."""
+    as_of = dt.date.fromisoformat(SAMPLE_AS_OF)
+    events = sample_warehouse.query(
+        "select contact_id, campaign_id, event_type, occurred_date, coalesce(is_machine_open, false) as machine"
+        " from marts.fct_engagement_events where campaign_id is not null and contact_id is not null"
+    )
+    events["occurred_date"] = pd.to_datetime(events["occurred_date"]).dt.date
+    sends = events[(events.event_type == "email_sent") & (events.occurred_date > as_of - dt.timedelta(days=90))]
+    pairs = sends.groupby(["contact_id", "campaign_id"]).agg(first_sent=("occurred_date", "min"), sends=("event_type", "size"))
+    responses = events[events.event_type.isin(["email_open", "email_click"])].merge(
+        pairs.reset_index(), on=["contact_id", "campaign_id"]
+    )
+    responses = responses[responses.occurred_date >= responses.first_sent]
+    key = ["contact_id", "campaign_id"]
+    human = responses[(responses.event_type == "email_open") & ~responses.machine].groupby(key).size()
+    machine = responses[(responses.event_type == "email_open") & responses.machine].groupby(key).size()
+    clicks = responses[responses.event_type == "email_click"].groupby(key).size()
+    pairs["human_opens"] = human.reindex(pairs.index, fill_value=0)
+    pairs["machine_opens"] = machine.reindex(pairs.index, fill_value=0)
+    pairs["clicks"] = clicks.reindex(pairs.index, fill_value=0)
+    pairs["opened"] = (pairs.human_opens + pairs.clicks) > 0
+    pairs["clicked"] = pairs.clicks > 0
+    assert len(pairs) > 1000 and pairs.machine_opens.sum() > 0 and pairs.opened.sum() > 0
+
+    def rate(part: pd.Series, whole: pd.Series) -> pd.Series:
+        return (100.0 * part / whole.where(whole > 0)).astype(float)
+
+    for mart, level, prefix in (("contact_campaign_responsiveness", "contact_id", "campaigns"),
+                                ("campaign_responsiveness", "campaign_id", "contacts")):  # fmt: skip
+        grouped = pairs.groupby(level=level)
+        expected = pd.DataFrame({
+            f"{prefix}_sent": grouped.size(),
+            "emails_sent": grouped.sends.sum(),
+            f"{prefix}_opened": grouped.opened.sum(),
+            f"{prefix}_clicked": grouped.clicked.sum(),
+            "human_opens": grouped.human_opens.sum(),
+            "machine_opens": grouped.machine_opens.sum(),
+            "clicks": grouped.clicks.sum(),
+        })  # fmt: skip
+        expected["open_rate_pct"] = rate(expected[f"{prefix}_opened"], expected[f"{prefix}_sent"])
+        expected["click_rate_pct"] = rate(expected[f"{prefix}_clicked"], expected[f"{prefix}_sent"])
+        expected["click_to_open_rate_pct"] = rate(expected[f"{prefix}_clicked"], expected[f"{prefix}_opened"])
+        built = sample_warehouse.query(f"select * from marts.{mart}").set_index(level).sort_index()
+        expected = expected.sort_index()
+        assert list(built.index) == list(expected.index), mart
+        for column in expected.columns:
+            if column.endswith("_pct"):
+                pd.testing.assert_series_equal(built[column].astype(float), expected[column], check_names=False, rtol=1e-12)
+            else:
+                assert (built[column].astype(int) == expected[column].astype(int)).all(), (mart, column)

@@ -82,7 +82,7 @@ CONFIGURATION_ERRORS: list[tuple[dict[str, object], str]] = [
     ({"reporting_currency": "euro"}, "var reporting_currency: 'euro' is not an ISO 4217 code"),
     ({"raw_source_mode": "ftp"}, "var raw_source_mode: 'ftp' must be 'files' or 'tables'"),
     ({"rfm_scoring_method": "median"}, "var rfm_scoring_method: 'median' must be 'quantile' or 'thresholds'"),
-    ({"rfm_recency_bins": 12}, "var rfm_recency_bins: '12' must be a whole number of bins from 1 to 9"),
+    ({"rfm_recency_bins": 12}, "var rfm_recency_bins: '12' must be a whole number of bins from 1 to 10"),
     ({"rfm_lookback_days": 0}, "var rfm_lookback_days: '0' must be a whole number of days from 1 to 36500"),
     ({"rfm_lookback_days": 10000000}, "var rfm_lookback_days: '10000000' must be a whole number of days from 1 to 36500"),
     ({"as_of_date": "9999-12-31"}, "var as_of_date: '9999-12-31' is outside the dates the project computes with"),
@@ -105,6 +105,21 @@ CONFIGURATION_ERRORS: list[tuple[dict[str, object], str]] = [
         {"as_of_date": "2024-06-30", "movement_start_date": "2024-06-30"},
         "var movement_start_date: '2024-06-30' must be before the end date 2024-06-30",
     ),
+    (
+        {"as_of_date": "2024-06-30", "backtest_cutoff_date": "2024-03-01"},
+        "var backtest_cutoff_date: the holdout of 180 days (var backtest_holdout_days) after the cutoff 2024-03-01 ends "
+        "on 2024-08-28, after the as-of date 2024-06-30; nothing after the as-of date is used: choose a cutoff on or "
+        "before 2024-01-02",
+    ),
+    ({"backtest_holdout_days": 0}, "var backtest_holdout_days: '0' must be a whole number of days from 1 to 3650"),
+    (
+        {"churn_risk_high_below": 0.8, "churn_risk_medium_below": 0.5},
+        "vars churn_risk_high_below (0.8) and churn_risk_medium_below (0.5) must satisfy 0 < churn_risk_high_below",
+    ),
+    ({"churn_risk_high_below": "low"}, "var churn_risk_high_below: 'low' is not a number"),
+    ({"rfm_quantile_count": 25}, "var rfm_quantile_count: '25' must be a whole number of quantiles from 2 to 20"),
+    ({"sunset_campaign_ids": "sunset"}, "var sunset_campaign_ids: 'sunset' must be a list of campaign ids"),
+    ({"campaign_window_days": 0}, "var campaign_window_days: '0' must be a whole number of days from 1 to 3650"),
 ]
 
 

@@ -127,7 +127,9 @@ OTHER_VALUES: dict[str, object] = {
     "engagement_level_method": "thresholds", "engagement_moderately_min_score": 6, "engagement_most_min_score": 20,
     "engaged_window_days": 60, "engagement_changes_days": 14, "sunset_after_days": 90,
     "segment_insights_window_days": 180, "segment_revenue_months": 12, "segment_breakdown_attributes": ["country"],
-    "age_band_edges": [20, 40, 60], "compare_segments": ["cart_abandoners"],
+    "age_band_edges": [20, 40, 60], "compare_segments": ["cart_abandoners"], "rfm_quantile_count": 20,
+    "churn_risk_high_below": 0.2, "churn_risk_medium_below": 0.6, "backtest_cutoff_date": "2025-06-30",
+    "backtest_holdout_days": 90, "sunset_campaign_days": 14, "sunset_campaign_ids": ["sunset"], "campaign_window_days": 30,
 }  # fmt: skip
 
 

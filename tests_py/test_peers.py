@@ -18,9 +18,13 @@ def test_every_peer_equals_the_project_on_the_sample(sample_warehouse: Workspace
     contacts = sample_warehouse.query("select count(*) as n from intermediate.int_contacts_engagement_scored").n[0]
     assert results["rfm"]["rows"] == scored > 1000
     assert results["engagement"]["rows"] == contacts > scored
-    # every date the build scores (the as-of date and the movement start), not only the as-of date
-    dates = sample_warehouse.query("select count(*) as n from intermediate.int_score_dates").n[0]
-    assert results["rfm"]["score_dates"] == results["engagement"]["score_dates"] == dates >= 2
+    # every date the build scores (the as-of date, the movement start, the backtest's cutoff for RFM), not only
+    # the as-of date
+    dates = sample_warehouse.query(
+        "select count(*) as n, count(*) filter (where is_engagement_date) as engagement from intermediate.int_score_dates"
+    )
+    assert results["rfm"]["score_dates"] == dates.n[0] >= 3
+    assert results["engagement"]["score_dates"] == dates.engagement[0] == dates.n[0] - 1 >= 2
     for stage in ("rfm", "engagement"):
         assert {"pandas", "polars", "duckdb"} <= set(results[stage])
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import NO_UNIT_TESTS, PROJECT_DIR, SAMPLE_AS_OF, Workspace, copy_dbt_project
-from reference import assert_dim_contacts_match, expected_rfm_scores, valid_orders
+from reference import _quantile_scores, assert_dim_contacts_match, expected_rfm_scores, valid_orders
 
 pytestmark = pytest.mark.build
 
@@ -66,6 +66,24 @@ def test_rfm_scores_and_personas_match_the_pandas_reference(sample_warehouse: Wo
     assert_rfm_matches(sample_warehouse, dt.date.fromisoformat(SAMPLE_AS_OF), settings, "UTC")
 
 
+
+def test_rfm_quantiles_are_the_nearest_rank_quantiles_of_the_reference(sample_warehouse: Workspace) -> None:
+    """rfm_quantiles: the q-th of 10 quantiles is the value at position ceil(q N / 10) of the sorted values
+    of the pandas reference's recency, frequency and monetary (docs/scoring.md)."""
+    as_of = dt.date.fromisoformat(SAMPLE_AS_OF)
+    expected = expected_rfm_scores(valid_orders(sample_warehouse.raw, "UTC", as_of=as_of), as_of)
+    built = sample_warehouse.query("select * from marts.rfm_quantiles").set_index(["dimension", "quantile"])
+    customers = len(expected)
+    for dimension, column in (("recency", "recency_days"), ("frequency", "frequency"), ("monetary", "monetary")):
+        ordered = sorted(Decimal(str(value)) for value in expected[column])
+        for quantile in range(1, 11):
+            position = -(-quantile * customers // 10)  # ceil
+            row = built.loc[(dimension, quantile)]
+            assert money(row.cut_value) == ordered[position - 1], (dimension, quantile)
+            assert row.customers_at_or_below == sum(1 for value in ordered if value <= ordered[position - 1])
+            assert row.customers == customers
+
+
 def test_another_configuration_matches_the_pandas_reference(workspace: Workspace) -> None:
     """Threshold scoring, the classic scheme, a lookback and local days in Tokyo: RFM and dim_contacts agree
     with the references, and the data tests pass on this configuration."""
@@ -75,6 +93,37 @@ def test_another_configuration_matches_the_pandas_reference(workspace: Workspace
     workspace.build(tests=True, vars={"as_of_date": as_of.isoformat(), "reporting_timezone": ZONE, **settings})
     assert_rfm_matches(workspace, as_of, settings, ZONE)
     assert_dim_contacts_match(workspace.query, workspace.raw, as_of, ZONE)
+
+
+
+def test_ten_quantile_bins_give_deciles_and_a_joined_code(workspace: Workspace) -> None:
+    """rfm_*_bins accept 10 (deciles): the scores equal 1 + floor(10 (rank - 1) / N) from the pandas
+    reference, score 10 occurs, and rfm_code joins the scores with '-' so that 10-1-3 reads one way."""
+    workspace.generate("--contacts", "600", "--orders", "4000", "--events", "500", "--end-date", "2026-06-30", "--seed", "5")
+    as_of = dt.date(2026, 6, 30)
+    bins = {"rfm_recency_bins": 10, "rfm_frequency_bins": 4, "rfm_monetary_bins": 10}
+    scored = "+int_customers_rfm_scored"
+    workspace.build("--indirect-selection", "cautious", select=scored, vars={"as_of_date": str(as_of), **bins})
+    built = workspace.query(
+        f"select * from intermediate.int_customers_rfm_scored where as_of_date = date '{as_of}' order by contact_id"
+    ).set_index("contact_id")
+    expected = expected_rfm_scores(valid_orders(workspace.raw, "UTC", as_of=as_of), as_of, scheme="classic")
+    cents = expected.monetary.map(lambda value: int(value * 100))
+    scores = {
+        "recency_score": _quantile_scores(expected.recency_days, 10, worst_first_ascending=False),
+        "frequency_score": _quantile_scores(expected.frequency, 4, worst_first_ascending=True),
+        "monetary_score": _quantile_scores(cents, 10, worst_first_ascending=True),
+    }
+    for column, want in scores.items():
+        assert [int(v) for v in built[column]] == [int(v) for v in want.reindex(built.index)], column
+    assert built.monetary_score.max() == 10 and built.recency_score.max() == 10
+    assert list(built.rfm_code) == [
+        f"{r}-{f}-{m}" for r, f, m in zip(built.recency_score, built.frequency_score, built.monetary_score, strict=True)
+    ]
+    # 11 bins stop the build naming the var
+    eleven = {"as_of_date": str(as_of), "rfm_monetary_bins": 11}
+    result = workspace.dbt("build", *NO_UNIT_TESTS, select="int_rfm_score_bins", vars=eleven)
+    assert not result.ok and "var rfm_monetary_bins: '11' must be a whole number of bins from 1 to 10" in result.output
 
 
 def assert_rfm_matches(workspace: Workspace, as_of: dt.date, settings: dict[str, object], zone: str) -> None:

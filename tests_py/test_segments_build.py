@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import PROJECT_DIR, Workspace
+from conftest import PROJECT_DIR, Workspace, copy_dbt_project
 from insights_reference import Marts, breakdown, overlap, revenue_monthly, summary
 from orchestration.lib.publish import publish
 from segment_harness import FIELD_TYPES
@@ -594,3 +594,73 @@ def test_customers_export_files_read_back(built: dict[str, Any], tmp_path: Path)
     unknown = export("--out", str(tmp_path / "unknown"), "--columns", "contact_id,shoe_size")
     assert unknown.returncode == 2 and "unknown column 'shoe_size'" in unknown.stderr
     assert not any((tmp_path / name).exists() for name in ("twice", "leak", "unknown"))
+
+
+def test_a_changed_definition_moves_its_last_updated_date(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """segments.definition_updated_date: the first as-of date of the current definition (its hash, kept per
+    date in segment_definition_history). Built on day 1, then on day 8 with one condition edited: the edited
+    segment was updated on day 8 and has a new hash, the others still say day 1; the description (not the
+    condition) changing moves nothing."""
+    workspace = Workspace(tmp_path_factory.mktemp("updated"))
+    workspace.raw.mkdir(parents=True)
+    workspace.generate("--contacts", "300", "--orders", "1500", "--events", "6000", "--end-date", "2026-06-30", "--seed", "3")
+    first, later = dt.date(2026, 6, 20), dt.date(2026, 6, 27)
+    workspace.build(select="+segments", vars={"as_of_date": first.isoformat()})
+    before = workspace.query("select segment_key, definition_hash from marts.segments").set_index("segment_key").definition_hash
+    # the edit is made in a copy of the project, which builds the same warehouse
+    project = copy_dbt_project(tmp_path_factory.mktemp("project"))
+    properties = project / "models" / "segments" / "_segments__models.yml"
+    text = properties.read_text()
+    edited = text.replace("- {event: add_to_cart, window: {last_days: 2}}", "- {event: add_to_cart, window: {last_days: 3}}")
+    # another segment's description changes, not its condition
+    edited = edited.replace('with an email open in the last 30 days.', 'who opened an email this month.')
+    assert edited.count("last_days: 3}}") == text.count("last_days: 3}}") + 1 and "opened an email this month" in edited
+    properties.write_text(edited)
+    workspace = Workspace(workspace.root, project=project)
+    workspace.build(select="+segments", vars={"as_of_date": later.isoformat()})
+    after = workspace.query("select * from marts.segments").set_index("segment_key")
+    updated = {key: pd.Timestamp(day).date() for key, day in after.definition_updated_date.items()}
+    assert updated.pop("cart_abandoners") == later
+    assert after.definition_hash["cart_abandoners"] != before["cart_abandoners"]
+    assert set(updated.values()) == {first} and len(updated) >= 6
+    assert after.description["most_engaged_champions_openers"].endswith("who opened an email this month.")
+    assert all(after.definition_hash[key] == before[key] for key in updated)
+    history = workspace.query("select as_of_date, count(*) as segments from marts.segment_definition_history group by 1")
+    assert sorted(history.segments) == [len(after), len(after)]
+
+
+def test_count_before_you_build(built: dict[str, Any], tmp_path: Path) -> None:
+    """`make count`'s command on the built warehouse, no build: a saved segment's count equals its members,
+    an unsaved condition's equals what a build would select, and a bad condition or another date stops
+    with a message naming what is wrong."""
+    workspace: Workspace = built["workspace"]
+    env = {**workspace.env(), "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
+
+    def count(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "orchestration.segment_count", *args], cwd=PROJECT_DIR, env=env,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+
+    # the date of the warehouse's last build (other tests of this module build later days on it)
+    built_on = workspace.query("select max(as_of_date) as d from intermediate.int_segment_contacts").d.item()
+    built_on = pd.Timestamp(built_on).date()
+    members = members_by_segment(workspace.query("select segment_key, contact_id from marts.segment_members"))
+    saved = count("--segment", "win_back_big_spenders")
+    assert saved.returncode == 0, saved.stderr
+    expected_saved = len(members["win_back_big_spenders"])
+    assert saved.stdout.startswith(f"segment win_back_big_spenders: {expected_saved:,} member(s) as of {built_on}")
+    definition = tmp_path / "high_risk.yml"
+    definition.write_text(
+        "condition:\n  all:\n    - {score: churn_risk, op: eq, value: High}\n    - {subscription: subscribed}\n"
+    )
+    unsaved = count("--definition", str(definition))
+    expected = workspace.query(
+        "select count(*) as n from marts.customer_predictions as p inner join marts.dim_contacts as c using (contact_id)"
+        " where p.churn_risk = 'High' and c.subscription_status = 'subscribed'"
+    ).n.item()
+    assert unsaved.returncode == 0, unsaved.stderr
+    assert unsaved.stdout.startswith(f"the condition: {expected:,} member(s) as of {built_on}") and expected > 0
+    bad = count("--condition", "{score: churn_risk, op: eq, value: Hi}")
+    assert bad.returncode == 2
+    assert "condition.score.value: unknown value 'Hi'; allowed: High, Medium, Low" in bad.stderr
+    other_day = count("--segment", "win_back_big_spenders", "--as-of-date", "2020-01-01")
+    assert other_day.returncode == 2 and f"the warehouse is built as of {built_on}, not 2020-01-01" in other_day.stderr

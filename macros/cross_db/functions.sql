@@ -62,3 +62,23 @@
 {% macro postgres__session_settings() %}
     set time zone 'UTC'; set jit = off
 {% endmacro %}
+
+{#- The median of a numeric expression in an aggregate, interpolated between
+    the two middle values when their number is even (percentile_cont(0.5)),
+    as a floating-point number on every engine. -#}
+{% macro median(expression) -%}
+    {{ return(adapter.dispatch('median', 'customer_segments')(expression)) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__median(expression) -%}
+    quantile_cont({{ expression }}, 0.5)
+{%- endmacro %}
+
+{#- Spark's percentile() is exact and interpolates as percentile_cont. -#}
+{% macro spark__median(expression) -%}
+    percentile({{ expression }}, 0.5)
+{%- endmacro %}

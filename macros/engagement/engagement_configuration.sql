@@ -79,3 +79,19 @@
     {%- endif -%}
     {{ return(numbers | length - 1) }}
 {%- endmacro %}
+
+{#- var sunset_campaign_ids, checked: a list of campaign ids (text), possibly
+    empty. -#}
+{% macro sunset_campaign_ids() -%}
+    {%- set value = var('sunset_campaign_ids') -%}
+    {%- if value is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- if value is string or value is mapping or value is not iterable -%}
+        {{ exceptions.raise_compiler_error("var sunset_campaign_ids: '" ~ value ~ "' must be a list of campaign ids, e.g. [sunset_2026], or [] for any email") }}
+    {%- endif -%}
+    {%- for item in value if item is not string or item | trim == '' -%}
+        {{ exceptions.raise_compiler_error("var sunset_campaign_ids: '" ~ item ~ "' is not a campaign id (non-empty text)") }}
+    {%- endfor -%}
+    {{ return(value | list) }}
+{%- endmacro %}

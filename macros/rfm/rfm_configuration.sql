@@ -41,10 +41,22 @@
         {%- endif -%}
         {{- return(scheme_defaults[scheme][dimension]) -}}
     {%- endif -%}
-    {%- if not modules.re.match('^[1-9]$', value) -%}
-        {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' must be a whole number of bins from 1 to 9 (one digit per score in rfm_code), or empty for the scheme's default") }}
+    {%- if not modules.re.match('^([1-9]|10)$', value) -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": '" ~ value ~ "' must be a whole number of bins from 1 to 10 (deciles), or empty for the scheme's default") }}
     {%- endif -%}
     {{- return(value | int) -}}
+{%- endmacro %}
+
+{#- What joins the three scores in rfm_code: nothing ("354"), or '-' when a
+    dimension of the quantile method has 10 bins ("10-3-5"), so that every
+    code reads one way. -#}
+{% macro rfm_code_separator() -%}
+    {%- if rfm_scoring_method() == 'quantile' -%}
+        {%- for dimension in rfm_dimensions() if rfm_bins(dimension) > 9 -%}
+            {{- return('-') -}}
+        {%- endfor -%}
+    {%- endif -%}
+    {{- return('') -}}
 {%- endmacro %}
 
 {#- Days of history frequency and monetary count, or none for all history. -#}
@@ -81,4 +93,14 @@
         {{ exceptions.raise_compiler_error("var movement_start_date: '" ~ start ~ "' must be before the end date " ~ end) }}
     {%- endif -%}
     {{- return([start, end]) -}}
+{%- endmacro %}
+
+{#- How many quantiles rfm_quantiles cuts each dimension into: var
+    rfm_quantile_count, a whole number from 2 to 20 (10: deciles). -#}
+{% macro rfm_quantile_count() -%}
+    {%- set value = var_text('rfm_quantile_count') -%}
+    {%- if not modules.re.match('^[0-9]+$', value) or (value | int) < 2 or (value | int) > 20 -%}
+        {{ exceptions.raise_compiler_error("var rfm_quantile_count: '" ~ value ~ "' must be a whole number of quantiles from 2 to 20 (10 gives deciles)") }}
+    {%- endif -%}
+    {{- return(value | int) -}}
 {%- endmacro %}

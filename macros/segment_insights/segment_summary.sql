@@ -32,7 +32,9 @@ by_segment as (
         sum(lifetime_revenue) as lifetime_revenue,
         sum(window_revenue) as net_revenue,
         sum(window_orders) as orders,
-        sum(window_units) as units
+        sum(window_units) as units,
+        sum(predicted_revenue_next_365_days) as predicted_revenue,
+        avg(probability_alive) as probability_alive
     from member_facts
     group by segment_key
 ),
@@ -54,6 +56,9 @@ totals as (
         cast(coalesce(by_segment.net_revenue, 0) as {{ money_type() }}) as net_revenue,
         cast(coalesce(by_segment.orders, 0) as {{ dbt.type_bigint() }}) as orders,
         cast(coalesce(by_segment.units, 0) as {{ dbt.type_bigint() }}) as units,
+        -- null when no member has a prediction (docs/predictions.md)
+        cast(by_segment.predicted_revenue as {{ money_type() }}) as predicted_revenue,
+        cast(by_segment.probability_alive as {{ ratio_type() }}) as probability_alive,
         all_contacts.contacts as all_contacts
     from segments
     cross join all_contacts
@@ -85,6 +90,8 @@ final as (
         {{ money_ratio('net_revenue', 'orders') }} as average_order_value,
         cast({{ divide('1.0 * units', 'nullif(orders, 0)') }} as {{ ratio_type() }}) as units_per_transaction,
         {{ money_ratio('net_revenue', 'units') }} as average_unit_revenue,
+        predicted_revenue as predicted_revenue_next_365_days,
+        probability_alive as average_probability_alive,
         {{ segment_insights_window_start_date() }} as window_start_date,
         {{ segment_insights_window_days() }} as window_days,
         {{ as_of_date() }} as as_of_date

@@ -53,6 +53,19 @@
         'contact_type': {'type': 'text', 'values': ['Customer', 'Non-customer']},
         'purchase_phase': {'type': 'text', 'values': ['Active', 'Lapsing', 'Inactive']},
         'engaged_status': {'type': 'text', 'values': ['Engaged', 'Non-engaged']},
+        'probability_alive': {'type': 'number', 'values': none},
+        'churn_risk': {'type': 'text', 'values': ['High', 'Medium', 'Low']},
+        'expected_orders_next_90_days': {'type': 'number', 'values': none},
+        'expected_average_order_value': {'type': 'number', 'values': none},
+        'predicted_revenue_next_365_days': {'type': 'number', 'values': none},
+        'median_days_between_orders': {'type': 'number', 'values': none},
+        'days_until_expected_next_order': {'type': 'number', 'values': none},
+        'email_campaigns_sent': {'type': 'number', 'values': none},
+        'email_open_rate_pct': {'type': 'number', 'values': none},
+        'email_click_rate_pct': {'type': 'number', 'values': none},
+        'engaged_last_30_days': {'type': 'boolean', 'values': none},
+        'engaged_last_60_days': {'type': 'boolean', 'values': none},
+        'engaged_last_90_days': {'type': 'boolean', 'values': none},
     }) }}
 {%- endmacro %}
 
@@ -71,7 +84,8 @@
 {%- endmacro %}
 
 {#- Event filters (`where:`) and the int_segment_events column each tests;
-    url_contains and url_matches take one text, the others one or a list. -#}
+    url_contains and url_matches take one text, machine_opens true or false,
+    the others one or a list. -#}
 {% macro segment_event_filters() -%}
     {{ return({
         'url_contains': 'url',
@@ -84,6 +98,7 @@
         'utm_source': 'utm_source',
         'utm_medium': 'utm_medium',
         'utm_campaign': 'utm_campaign',
+        'machine_opens': 'is_machine_open',
     }) }}
 {%- endmacro %}
 

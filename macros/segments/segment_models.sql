@@ -135,3 +135,37 @@ select * from final
         {{ log('-- segment_sql begin' ~ label ~ '\n' ~ sql ~ '\n-- segment_sql end', info=True) }}
     {%- endfor -%}
 {% endmacro %}
+
+{#- dbt run-operation count_segment --args '{key: KEY}' (or '{condition: {...}}'):
+    counts the members of a segment, or of a condition not yet saved as one,
+    against the built warehouse, without a build (SALESmanago's "count";
+    `make count`, orchestration/segment_count.py). The intermediate tables
+    the conditions read hold one as-of date, that of the last build: the
+    count is as of it, and another `as_of_date` stops with a message. Logs
+    one line: `segment_count <key> <members> <as-of date>`. -#}
+{% macro count_segment(key=none, condition=none, as_of_date=none) %}
+    {%- set registry = segment_registry() -%}
+    {%- if (key is none) == (condition is none) -%}
+        {{ exceptions.raise_compiler_error("count_segment: give a segment key (key) or a condition (condition), not both and not neither") }}
+    {%- endif -%}
+    {%- if condition is not none -%}
+        {%- set key = 'counted_condition' -%}
+        {%- do registry.update({key: {'definition': {'condition': condition}, 'model': none, 'path': none}}) -%}
+    {%- elif key not in registry -%}
+        {{ exceptions.raise_compiler_error("count_segment: unknown segment '" ~ key ~ "'; segments: " ~ (registry.keys() | list | join(', '))) }}
+    {%- endif -%}
+    {%- set contacts = ref('int_segment_contacts') -%}
+    {%- if load_relation(contacts) is none -%}
+        {{ exceptions.raise_compiler_error("count_segment: " ~ contacts ~ " does not exist: build the warehouse first (make run)") }}
+    {%- endif -%}
+    {%- set built = run_query('select cast(max(as_of_date) as ' ~ dbt.type_string() ~ ') from ' ~ contacts).columns[0].values()[0] -%}
+    {%- if built is none -%}
+        {{ exceptions.raise_compiler_error("count_segment: " ~ contacts ~ " is empty: build the warehouse first (make run)") }}
+    {%- endif -%}
+    {%- if as_of_date is not none and (as_of_date | string) != built -%}
+        {{ exceptions.raise_compiler_error("count_segment: the warehouse is built as of " ~ built ~ ", not " ~ as_of_date ~ "; counts are as of the last build: build " ~ as_of_date ~ " first (make build AS_OF_DATE=" ~ as_of_date ~ ")") }}
+    {%- endif -%}
+    {%- set sql = compile_segment(key, registry, built) -%}
+    {%- set members = run_query('select count(*) from (' ~ sql ~ ') as members').columns[0].values()[0] -%}
+    {{ log('segment_count ' ~ key ~ ' ' ~ members ~ ' ' ~ built, info=True) }}
+{% endmacro %}

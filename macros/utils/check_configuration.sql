@@ -33,6 +33,12 @@
         {%- do engaged_window_days() -%}
         {%- do engagement_changes_start_date() -%}
         {%- do days_var('sunset_after_days') -%}
+        {%- do days_var('sunset_campaign_days') -%}
+        {%- do sunset_campaign_ids() -%}
+        {%- do days_var('campaign_window_days') -%}
+        {%- do rfm_quantile_count() -%}
+        {%- do backtest_dates() -%}
+        {%- do churn_risk_cut_points() -%}
         {%- do include_machine_opens() -%}
         {%- do engagement_level_method() -%}
         {%- do engagement_level_thresholds() -%}

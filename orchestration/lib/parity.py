@@ -15,7 +15,10 @@ row's key and the column:
 - floating-point values within 1e-9, relative;
 - columns that record the run rather than the data (RUN_COLUMNS), and
   the SQL an engine ran in its own dialect (DIALECT_COLUMNS: a segment's
-  compiled condition quotes names as that engine does), are left out.
+  compiled condition quotes names as that engine does), are left out;
+- so are the predictions (PREDICTIONS: columns, and the backtest's rows
+  grouped by a prediction), which only DuckDB computes (dbt Python models;
+  docs/predictions.md "Engines"). Their inputs are compared.
 """
 
 from __future__ import annotations
@@ -37,6 +40,22 @@ COMPARED_SCHEMAS = ("marts", "segments")
 RUN_COLUMNS = frozenset({"validation_run_id", "validated_at", "applied_at", "invocation_id"})
 DIALECT_COLUMNS = frozenset({"compiled_sql"})
 LEFT_OUT = RUN_COLUMNS | DIALECT_COLUMNS
+PREDICTED = frozenset({
+    "probability_alive", "churn_risk", "expected_orders_next_90_days", "expected_orders_next_365_days",
+    "expected_average_order_value", "predicted_revenue_next_365_days",
+})  # fmt: skip
+PREDICTIONS: dict[str, frozenset[str]] = {
+    "marts.customer_predictions": PREDICTED,
+    "marts.customer_predictions_history": PREDICTED,
+    "marts.segment_summary": frozenset({"predicted_revenue_next_365_days", "average_probability_alive"}),
+    "marts.segment_comparison": frozenset({"predicted_revenue_next_365_days", "average_probability_alive"}),
+    "marts.clv_model_parameters": frozenset({"value", "log_likelihood", "fit_status"}),
+    "marts.persona_backtest": frozenset({"predicted_purchase_days_per_customer"}),
+}
+# (column, values): rows that exist only where the predictions are computed
+PREDICTED_ROWS: dict[str, tuple[str, frozenset[str]]] = {
+    "marts.persona_backtest": ("group_type", frozenset({"churn_risk", "predicted_orders_decile"})),
+}
 RELATIVE_TOLERANCE = 1e-9
 
 
@@ -210,8 +229,13 @@ class Difference:
 def compare_table(table: str, reference: Reader, other: Reader, key: list[str] | None, limit: int = 5) -> list[Difference]:
     ref_columns, ref_rows = reference.rows(table)
     other_columns, other_rows = other.rows(table)
-    compared = [column for column in ref_columns if column not in LEFT_OUT]
-    if [c for c in other_columns if c not in LEFT_OUT] != compared:
+    left_out = LEFT_OUT | PREDICTIONS.get(table, frozenset())
+    if table in PREDICTED_ROWS:
+        column, values = PREDICTED_ROWS[table]
+        ref_rows = [row for row in ref_rows if row[ref_columns.index(column)] not in values]
+        other_rows = [row for row in other_rows if row[other_columns.index(column)] not in values]
+    compared = [column for column in ref_columns if column not in left_out]
+    if [c for c in other_columns if c not in left_out] != compared:
         return [Difference(table, f"columns differ: {reference.name} {compared}, {other.name} {other_columns}")]
 
     def records(columns: list[str], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:

@@ -72,6 +72,7 @@ class Inputs:
     orders: pd.DataFrame  # contact_id, ordered_date, cents (valid orders)
     events: pd.DataFrame  # contact_id, event_date, event_type, is_machine_open, duration_seconds (valid events of known contacts)
     score_dates: list[dt.date]
+    engagement_dates: list[dt.date]  # the score dates engagement is scored on (not the backtest's cutoff alone)
     as_of_date: dt.date
     bins: dict[str, int]
     rules: pd.DataFrame  # persona, persona_rank, lifecycle_stage, recency/fm score ranges
@@ -93,7 +94,9 @@ def read_inputs(connection: duckdb.DuckDBPyConnection) -> tuple[Inputs, float]:
     if settings not in ([], ["quantile"]):
         raise SystemExit(f"peers: the build scored RFM by {settings}; the peers compare the default (quantile) scoring")
     windows = frame("select distinct decision_window_days from intermediate.int_contacts_engagement_scored").decision_window_days
-    dates = frame("select as_of_date, is_build_as_of_date from intermediate.int_score_dates order by as_of_date")
+    dates = frame(
+        "select as_of_date, is_build_as_of_date, is_engagement_date from intermediate.int_score_dates order by as_of_date"
+    )
     inputs = Inputs(
         orders=frame(
             "select contact_id, ordered_date, cast(round(net_revenue * 100) as bigint) as cents "
@@ -105,13 +108,17 @@ def read_inputs(connection: duckdb.DuckDBPyConnection) -> tuple[Inputs, float]:
             "from staging.stg_tracking__events where contact_id is not null"
         ),
         score_dates=list(dates.as_of_date.dt.date),
+        engagement_dates=list(dates[dates.is_engagement_date].as_of_date.dt.date),
         as_of_date=dates[dates.is_build_as_of_date].as_of_date.dt.date.iloc[0],
         bins=dict(frame("select dimension, bins from intermediate.int_rfm_score_bins").itertuples(index=False)),
         rules=frame(
             "select persona, persona_rank, lifecycle_stage, recency_score_min, recency_score_max, fm_score_min, fm_score_max "
             "from intermediate.int_rfm_persona_rules"
         ),
-        contacts=frame("select as_of_date, contact_id from intermediate.int_score_date_contacts"),
+        contacts=frame(
+            "select c.as_of_date, c.contact_id from intermediate.int_score_date_contacts as c"
+            " inner join intermediate.int_score_dates as d on c.as_of_date = d.as_of_date where d.is_engagement_date"
+        ),
         weights=frame("select event_type, weight, min_duration_seconds from seeds.event_types where weight is not null"),
         levels=int(frame("select max(engagement_level_rank) as levels from seeds.engagement_levels").levels.iloc[0]),
         window_days=int(windows.iloc[0]) if len(windows) else 30,
@@ -186,7 +193,7 @@ def engagement_pandas(inputs: Inputs) -> pd.DataFrame:
         {"contact_id": events.contact_id[scores], "event_date": events.event_date[scores], "weight": weight[scores]}
     )
     frames = []
-    for day in inputs.score_dates:
+    for day in inputs.engagement_dates:
         timestamp = pd.Timestamp(day)
         window = scoring[
             (scoring.event_date <= timestamp) & (scoring.event_date > timestamp - pd.Timedelta(days=inputs.window_days))
@@ -270,7 +277,7 @@ def engagement_polars(inputs: Inputs, events: pl.DataFrame, contacts: pl.DataFra
                 scoring.filter(
                     (pl.col("event_date") <= day) & (pl.col("event_date") > day - dt.timedelta(days=window))
                 ).with_columns(pl.lit(day).alias("as_of_date"), (pl.lit(day) - pl.col("event_date")).dt.total_days().alias("age"))
-                for day in inputs.score_dates
+                for day in inputs.engagement_dates
             ]
         )
         .group_by("as_of_date", "contact_id")
@@ -336,7 +343,7 @@ with points as (
     select d.as_of_date, e.contact_id,
         sum(w.weight * ({window} - date_diff('day', e.occurred_date, d.as_of_date))) as engagement_points,
         count(*) as scoring_events_in_window
-    from intermediate.int_score_dates as d
+    from (select * from intermediate.int_score_dates where is_engagement_date) as d
     join staging.stg_tracking__events as e
         on e.occurred_date <= d.as_of_date and e.occurred_date > d.as_of_date - {window}
     join seeds.event_types as w on e.event_type = w.event_type
@@ -349,6 +356,7 @@ scored as (
     select c.as_of_date, c.contact_id, coalesce(p.engagement_points, 0) as engagement_points,
         coalesce(p.scoring_events_in_window, 0) as scoring_events_in_window
     from intermediate.int_score_date_contacts as c
+    semi join (select as_of_date from intermediate.int_score_dates where is_engagement_date) as d using (as_of_date)
     left join points as p using (as_of_date, contact_id)
 )
 select *, case when engagement_points = 0 then 0 else
@@ -504,6 +512,6 @@ def compare(database: Path, run_results: Path | None) -> dict[str, object]:
                 assert_same(name, "marts." + ("rfm_scores" if stage == "rfm" else "erfm_scores"), mart, as_of_slice, mart_columns)
                 figures[name] = round(seconds, 2)
                 figures["rows"] = rows
-            figures["score_dates"] = len(inputs.score_dates)
+            figures["score_dates"] = len(inputs.score_dates if stage == "rfm" else inputs.engagement_dates)
             results[stage] = figures
     return results

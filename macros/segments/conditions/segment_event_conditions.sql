@@ -51,6 +51,11 @@ exists (select 1 {{ events }} and {{ e }}.contact_id = {{ alias }}.contact_id an
         {%- set column = e ~ '.' ~ known[name] -%}
         {%- if name == 'url_contains' -%}
             {%- do filters.append(text_contains(column, segment_literal(context, path ~ '.' ~ name, value, 'text'))) -%}
+        {%- elif name == 'machine_opens' -%}
+            {%- if value is not sameas true and value is not sameas false -%}
+                {{ segment_error(context, path ~ '.' ~ name, "must be true (only opens flagged as machine opens, e.g. by a privacy proxy) or false (only the others: human opens and every other event)") }}
+            {%- endif -%}
+            {%- do filters.append('coalesce(' ~ column ~ ', false) = ' ~ ('true' if value else 'false')) -%}
         {%- elif name == 'url_matches' -%}
             {%- do filters.append(regex_matches(column, segment_literal(context, path ~ '.' ~ name, value, 'text'))) -%}
             {%- do context.regexes.append({'segment': context.key, 'path': path ~ '.' ~ name, 'pattern': value}) -%}

@@ -6,12 +6,15 @@
 {%- set levels = engagement_level_count() -%}
 with
 
+-- The backtest's cutoff date needs no engagement: only the others are scored.
 score_dates as (
     select * from {{ ref('int_score_dates') }}
+    where is_engagement_date
 ),
 
 contacts_as_of as (
     select * from {{ ref('int_score_date_contacts') }}
+    where as_of_date in (select score_dates.as_of_date from score_dates)
 ),
 
 event_days as (

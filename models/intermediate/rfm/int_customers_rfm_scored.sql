@@ -113,9 +113,12 @@ final as (
         cast(scored.recency_score as {{ dbt.type_int() }}) as recency_score,
         cast(scored.frequency_score as {{ dbt.type_int() }}) as frequency_score,
         cast(scored.monetary_score as {{ dbt.type_int() }}) as monetary_score,
+        {%- set separator = rfm_code_separator() %}
         {{ dbt.concat([
             "cast(scored.recency_score as " ~ dbt.type_string() ~ ")",
+            ] + ([sql_string_literal(separator)] if separator else []) + [
             "cast(scored.frequency_score as " ~ dbt.type_string() ~ ")",
+            ] + ([sql_string_literal(separator)] if separator else []) + [
             "cast(scored.monetary_score as " ~ dbt.type_string() ~ ")",
         ]) }} as rfm_code,
         cast(scored.frequency_score + scored.monetary_score as {{ dbt.type_int() }}) as fm_score,

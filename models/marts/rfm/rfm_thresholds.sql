@@ -17,7 +17,7 @@ thresholds as (
 {%- endif %}
 
 scores as (
-    {{ integer_series(1, 9, 'score') }}
+    {{ integer_series(1, 10, 'score') }}
 ),
 
 -- Every score each dimension can give, even when no customer has it.

@@ -3,6 +3,7 @@
     'members', 'pct_of_all_contacts', 'reachable_members', 'pct_reachable', 'purchasers', 'active_customers',
     'window_revenue', 'lifetime_revenue', 'net_revenue', 'customers', 'orders', 'units', 'revenue_per_customer',
     'orders_per_customer', 'average_order_value', 'units_per_transaction', 'average_unit_revenue',
+    'predicted_revenue_next_365_days', 'average_probability_alive',
 ] %}
 with
 

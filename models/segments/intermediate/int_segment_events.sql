@@ -24,7 +24,8 @@ final as (
         events.traffic_source,
         events.utm_source,
         events.utm_medium,
-        events.utm_campaign
+        events.utm_campaign,
+        events.is_machine_open
     from events
     left join products
         on events.product_id = products.product_id

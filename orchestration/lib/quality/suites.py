@@ -34,9 +34,10 @@ LIFECYCLE_STAGES = ["Active", "Lapsing", "Inactive"]
 ENGAGEMENT_STATUSES = ["Engaged", "Non-engaged"]
 CONTACT_TYPES = ["Customer", "Non-customer"]
 NON_CUSTOMER_PERSONA = "Non-customers"
+CHURN_RISKS = ["High", "Medium", "Low"]
 RAW_ENTITIES = ["contacts", "contact_tags", "orders", "order_lines", "products", "events"]
-# The highest number of quantile bins dbt accepts (var rfm_*_bins: 1 to 9).
-MAX_RFM_SCORE = 9
+# The highest number of quantile bins dbt accepts (var rfm_*_bins: 1 to 10).
+MAX_RFM_SCORE = 10
 # Percentages may exceed 100 by floating point (100 x n / n = 100.00000000000001).
 PERCENT = (0, 100 + 1e-9)
 
@@ -126,6 +127,8 @@ def value_sets(project_dir: Path) -> dict[str, list[object]]:
         "engagement_statuses": ENGAGEMENT_STATUSES,
         "contact_types": CONTACT_TYPES,
         "raw_entities": RAW_ENTITIES,
+        # persona_backtest's groups: all customers, the personas, the churn-risk bands, the ten deciles
+        "backtest_groups": ["All customers", *personas, *CHURN_RISKS, *(f"Decile {n}" for n in range(1, 11))],
     }
 
 
@@ -163,6 +166,15 @@ DECLARATIONS: dict[str, Declared] = {
     "rfm_scores": Declared(fresh=True, ranges={**scores(*RFM_SCORES), "frequency": (1, None)}),
     "rfm_scores_history": Declared(where="as_of_date = {day}", ranges=scores(*RFM_SCORES), sets={"persona": "personas"}),
     "rfm_thresholds": Declared(ranges=at_least_zero("customers")),
+    "rfm_quantiles": Declared(fresh=True, ranges={"pct_of_customers": PERCENT}, checks=(Check("cuts_rise_to_the_maximum", """
+        select
+            (select count(*) from {m}.rfm_quantiles as a inner join {m}.rfm_quantiles as b
+                on a.dimension = b.dimension and b.quantile = a.quantile + 1 where b.cut_value < a.cut_value) as falling_cuts,
+            (select count(*) from {m}.rfm_quantiles where quantile = quantiles and customers_at_or_below <> customers)
+                as last_quantile_not_everyone,
+            (select count(*) from {m}.rfm_quantiles where customers <> (select count(*) from {m}.rfm_scores))
+                as customers_not_rfm_scores
+        """, zero=("falling_cuts", "last_quantile_not_everyone", "customers_not_rfm_scores")),)),
     "rfm_persona_summary": Declared(
         sets={"persona": "personas"}, ranges={**at_least_zero("customers"), "pct_of_customers": PERCENT},
         checks=(Check("customers_and_percentages", """
@@ -226,6 +238,30 @@ DECLARATIONS: dict[str, Declared] = {
         counts("sunset_candidates",
                ("candidates_not_in_dim_contacts", "contact_id not in (select contact_id from {m}.dim_contacts)")),
     )),
+    "contact_campaign_responsiveness": Declared(
+        fresh=True,
+        ranges={"open_rate_pct": PERCENT, "click_rate_pct": PERCENT, "click_to_open_rate_pct": PERCENT},
+        checks=(Check("sends_match_the_campaigns", """
+            select
+                (select coalesce(sum(campaigns_sent), 0) from {m}.contact_campaign_responsiveness) as contact_campaign_pairs,
+                (select coalesce(sum(contacts_sent), 0) from {m}.campaign_responsiveness) as campaign_contact_pairs,
+                (select coalesce(sum(machine_opens), 0) from {m}.contact_campaign_responsiveness) as contact_machine_opens,
+                (select coalesce(sum(machine_opens), 0) from {m}.campaign_responsiveness) as campaign_machine_opens
+            """, equal=(("contact_campaign_pairs", "campaign_contact_pairs"),
+                         ("contact_machine_opens", "campaign_machine_opens"))),),
+    ),
+    "campaign_responsiveness": Declared(
+        fresh=True, ranges={"open_rate_pct": PERCENT, "click_rate_pct": PERCENT, "click_to_open_rate_pct": PERCENT},
+        at_least=(("emails_sent", "contacts_sent"),),
+    ),
+    "sunset_suppressions": Declared(fresh=True, ranges=at_least_zero("sunset_emails_sent"), checks=(Check("among_candidates", """
+        select
+            (select count(*) from {m}.sunset_suppressions) as suppressions,
+            (select count(*) from {m}.sunset_candidates) as candidates,
+            (select count(*) from {m}.sunset_suppressions as s inner join {m}.sunset_candidates as c
+                on s.contact_id = c.contact_id where s.days_without_interaction <> c.days_without_interaction)
+                as days_not_the_candidates
+        """, zero=("days_not_the_candidates",), ranges={"suppressions": (0, None)}),)),
     "segments": Declared(fresh=True, ranges=at_least_zero("members"), checks=(
         Check("recommended", """
             select
@@ -257,6 +293,14 @@ DECLARATIONS: dict[str, Declared] = {
             from {m}.segment_sizes_history as h where as_of_date = {day}
             """, zero=("sizes_not_members", "sizes_minus_segments")),
     )),
+    "segment_definition_history": Declared(where="as_of_date = {day}", checks=(Check("definitions_of_the_date", """
+        select
+            (select count(*) from {m}.segment_definition_history as h where as_of_date = {day} and not exists
+                (select 1 from {m}.segments as s where s.segment_key = h.segment_key
+                 and s.definition_hash = h.definition_hash)) as hashes_not_the_segments,
+            (select count(*) from {m}.segment_definition_history where as_of_date = {day}) as segments_of_the_date,
+            (select count(*) from {m}.segments) as segments
+        """, zero=("hashes_not_the_segments",), equal=(("segments_of_the_date", "segments"),)),)),
     "contact_tags_derived": Declared(fresh=True, ranges={"qualifying_visits": (1, None)}, checks=(Check("rule_thresholds", """
         select
             count(*) filter (where d.qualifying_visits < r.min_visits) as below_min_visits,
@@ -328,6 +372,48 @@ DECLARATIONS: dict[str, Declared] = {
                     on a.segment_key = b.other_segment_key and a.other_segment_key = b.segment_key
                     where a.members_in_both <> b.members_in_both) as asymmetric_pairs
             """, zero=("diagonal_not_members", "asymmetric_pairs"), equal=(("pairs", "segments_squared"),)),),
+    ),
+    "customer_predictions": Declared(fresh=True, checks=(Check("customers_and_segment_revenue", """
+        select
+            (select count(*) from {m}.customer_predictions) as predicted_customers,
+            (select count(*) from {m}.rfm_scores) as scored_customers,
+            (select coalesce(sum(predicted_revenue_next_365_days), 0) from {m}.customer_predictions) as predicted_revenue,
+            (select coalesce(predicted_revenue_next_365_days, 0) from {m}.segment_summary where is_baseline)
+                as baseline_predicted_revenue
+        """, equal=(("predicted_customers", "scored_customers"), ("predicted_revenue", "baseline_predicted_revenue"))),)),
+    "customer_predictions_history": Declared(where="as_of_date = {day}", checks=(Check("equals_customer_predictions", """
+        select count(*) as rows_differing from (
+            (select contact_id, churn_risk, predicted_revenue_next_365_days from {m}.customer_predictions_history
+             where as_of_date = {day}
+             except all select contact_id, churn_risk, predicted_revenue_next_365_days from {m}.customer_predictions)
+            union all
+            (select contact_id, churn_risk, predicted_revenue_next_365_days from {m}.customer_predictions
+             except all select contact_id, churn_risk, predicted_revenue_next_365_days from {m}.customer_predictions_history
+             where as_of_date = {day})
+        )
+        """, zero=("rows_differing",)),)),
+    "clv_model_parameters": Declared(fresh=True, row_count=(14, 14), checks=(Check("fits_saw_the_customers", """
+        select
+            (select max(customers_fitted) from {m}.clv_model_parameters
+             where fit_purpose = 'predictions' and model = 'bg_nbd') as bg_nbd_customers,
+            (select count(*) from {m}.customer_predictions) as predicted_customers,
+            (select count(*) from {m}.clv_model_parameters where fit_purpose = 'predictions'
+                and data_through_date <> {day}) as prediction_fits_of_other_dates,
+            (select count(*) from {m}.clv_model_parameters where fit_purpose = 'backtest'
+                and data_through_date >= {day}) as backtest_fits_not_before_the_date
+        """, zero=("prediction_fits_of_other_dates", "backtest_fits_not_before_the_date"),
+            equal=(("bg_nbd_customers", "predicted_customers"),)),)),
+    "persona_backtest": Declared(
+        fresh=True, ranges={"holdout_purchase_rate_pct": PERCENT, **at_least_zero("holdout_revenue_per_customer")},
+        sets={"group_name": "backtest_groups"},
+        checks=(Check("groups_partition_the_customers", """
+            select
+                (select customers from {m}.persona_backtest where group_type = 'all') as all_customers,
+                (select sum(customers) from {m}.persona_backtest where group_type = 'persona') as persona_customers,
+                (select count(*) from {m}.persona_backtest where group_type = 'all') as all_rows,
+                (select count(*) from {m}.persona_backtest where holdout_end_date > {day}) as holdouts_after_as_of,
+                1 as one
+            """, zero=("holdouts_after_as_of",), equal=(("all_customers", "persona_customers"), ("all_rows", "one"))),),
     ),
     # MetricFlow's calendar: every day from its first to the as-of date, no gap, none after it.
     "metricflow_time_spine": Declared(checks=(
