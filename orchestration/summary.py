@@ -1,6 +1,7 @@
 """Print what a build produced: rows per mart, rows rejected per reason, the
-RFM persona dashboard, the engagement overview, segment sizes and the
-segment insights (members, buyers and revenue of each segment)."""
+RFM persona dashboard, the engagement overview, the predictions and their
+backtest, segment sizes and the segment insights (members, buyers and revenue
+of each segment)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,9 @@ def summarise(database: Path, label: str | None = None) -> str:
         if ("opportunity_summary",) in marts and ("engagement_status_summary",) in marts:
             lines.append("")
             lines.extend(engagement_overview(connection))
+        if {("customer_predictions",), ("clv_model_parameters",), ("persona_backtest",)} <= set(marts):
+            lines.append("")
+            lines.extend(predictions_overview(connection))
         if ("segments",) in marts and ("segment_sizes_history",) in marts:
             lines.append("")
             lines.extend(segment_overview(connection))
@@ -76,6 +80,41 @@ def segment_insights(connection: duckdb.DuckDBPyConnection) -> list[str]:
             f"  {key:<38} {members:>9,} {reachable:>9,} {buyers:>7,} {revenue:>14,.2f} "
             f"{'-' if per_buyer is None else f'{per_buyer:,.2f}':>10} {'-' if aov is None else f'{aov:,.2f}':>8}"
         )
+    return lines
+
+
+def predictions_overview(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    lines = ["Predictions (see marts.customer_predictions, clv_model_parameters, persona_backtest)"]
+    fits = connection.execute(
+        "select fit_purpose, model, any_value(fit_status), any_value(customers_fitted), any_value(data_through_date) "
+        "from marts.clv_model_parameters group by all order by fit_purpose desc, model"
+    ).fetchall()
+    names = {"bg_nbd": "BG/NBD", "gamma_gamma": "Gamma-Gamma"}
+    for purpose, model, status, customers, through in fits:
+        fitted = f"fitted on {customers:,} customers" if status == "fitted" else status
+        lines.append(f"  {purpose:<11} {names.get(model, model):<12} {fitted} (orders through {through})")
+    bands = connection.execute(
+        "select churn_risk, count(*), avg(probability_alive), sum(predicted_revenue_next_365_days) "
+        "from marts.customer_predictions where churn_risk is not null group by churn_risk "
+        "order by case churn_risk when 'Low' then 1 when 'Medium' then 2 else 3 end"
+    ).fetchall()
+    if bands:
+        lines.append(f"  {'churn risk':<12} {'customers':>10} {'P(alive)':>9} {'revenue, next 365 days':>23}")
+        for band, customers, alive, revenue in bands:
+            predicted = "-" if revenue is None else f"{revenue:,.2f}"
+            lines.append(f"  {band:<12} {customers:>10,} {alive:>9.3f} {predicted:>23}")
+    backtest = connection.execute(
+        "select group_name, customers, holdout_purchase_rate_pct, holdout_purchase_days_per_customer, "
+        "predicted_purchase_days_per_customer, cutoff_date, holdout_days from marts.persona_backtest "
+        "where group_type in ('all', 'persona') order by group_type, group_order"
+    ).fetchall()
+    if backtest:
+        _, _, _, _, _, cutoff, days = backtest[0]
+        lines.append(f"  backtest: customers at {cutoff}, their purchases in the {days} days after it")
+        lines.append(f"  {'group':<20} {'customers':>10} {'bought %':>9} {'purchase days':>14} {'predicted':>10}")
+        for group, customers, rate, actual, predicted, _, _ in backtest:
+            forecast = "-" if predicted is None else f"{predicted:.2f}"
+            lines.append(f"  {group:<20} {customers:>10,} {rate or 0:>9.1f} {actual or 0:>14.2f} {forecast:>10}")
     return lines
 
 

@@ -276,6 +276,28 @@ def test_the_backtest_orders_personas_bands_and_deciles_as_expected(sample_wareh
 
 
 @pytest.mark.build
+def test_the_summary_shows_the_fits_churn_bands_and_backtest(sample_warehouse: Workspace) -> None:
+    """`make run`'s summary prints each fit, the churn-risk bands with their predicted revenue and the persona
+    backtest, with the figures of the marts."""
+    from orchestration.summary import summarise
+
+    text = summarise(sample_warehouse.database)
+    section = text.split("Predictions (see marts.customer_predictions")[1].split("\n\n")[0].splitlines()
+    fitted = sample_warehouse.query(
+        "select customers_fitted from marts.clv_model_parameters where fit_purpose = 'predictions' and model = 'bg_nbd' "
+        "limit 1"
+    ).customers_fitted.item()
+    assert f"  predictions BG/NBD       fitted on {fitted:,} customers" in "\n".join(section)
+    bands = sample_warehouse.query(
+        "select churn_risk, count(*) as customers from marts.customer_predictions group by churn_risk"
+    ).set_index("churn_risk").customers
+    for band in ("Low", "Medium", "High"):
+        assert [line for line in section if line.split()[:2] == [band, f"{bands[band]:,}"]], band
+    personas = [line.split()[0] for line in section if line.split() and line.split()[0] in ("Champions", "Inactive")]
+    assert personas == ["Champions", "Inactive"]
+
+
+@pytest.mark.build
 def test_purchase_cycles_match_a_pandas_computation(sample_warehouse: Workspace) -> None:
     """The purchase cycle: the median of the days between consecutive purchase days, the next purchase due
     that many days (rounded, halves up) after the last one, and the days until then."""
