@@ -536,6 +536,46 @@ def generate_orders(
         writers.write("order_lines", concat([lines, *line_extras]))
 
 
+# Campaign emails: a new campaign about twice a week, and each contact answers
+# (opens or clicks) a share of its emails of its own (mean as EVENT_MIX's).
+CAMPAIGN_SECONDS = SECONDS_PER_DAY * 7 // 2
+CAMPAIGN_IDS = 399
+RESPONSE_BETA = (1.5, 1.9)
+
+
+def answer_campaign_emails(
+    rng: np.random.Generator, names: np.ndarray, occurred: np.ndarray, owner: np.ndarray, end: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Campaign emails as an email platform records them, for known contacts' events (owner ascending).
+    Each contact sends, opens and clicks in its own proportion; each send belongs to the campaign of its
+    half-week; each open or click answers one of its contact's sends (that campaign, a day or two later);
+    a contact never sent an email has its opens and clicks recorded as sends. Returns the event types,
+    the times and the campaign numbers (read only for email events)."""
+    names, occurred = names.copy(), occurred.copy()
+    campaign = occurred // CAMPAIGN_SECONDS % CAMPAIGN_IDS + 1
+    if not {"email_sent", "email_open", "email_click"} <= set(EVENT_TYPES) or not len(names):
+        return names, occurred, campaign
+    contacts = int(owner.max()) + 1
+    conversation = np.flatnonzero(np.isin(names, ["email_sent", "email_open", "email_click"]))
+    response_share = rng.beta(*RESPONSE_BETA, contacts)
+    answers = rng.random(len(conversation)) < response_share[owner[conversation]]
+    click_share = EVENT_MIX["email_click"] / (EVENT_MIX["email_open"] + EVENT_MIX["email_click"])
+    clicks = rng.random(len(conversation)) < click_share
+    names[conversation] = np.where(answers, np.where(clicks, "email_click", "email_open"), "email_sent")
+    sends = np.flatnonzero(names == "email_sent")
+    sends_per_contact = np.bincount(owner[sends], minlength=contacts)
+    first_send = np.cumsum(sends_per_contact) - sends_per_contact
+    responses = conversation[answers]
+    available = sends_per_contact[owner[responses]]
+    names[responses[available == 0]] = "email_sent"
+    answered, available = responses[available > 0], available[available > 0]
+    send = sends[first_send[owner[answered]] + (rng.random(len(answered)) * available).astype(np.int64)]
+    campaign[answered] = campaign[send]
+    delay = (rng.exponential(1.5, len(answered)) * SECONDS_PER_DAY).astype(np.int64)
+    occurred[answered] = np.minimum(occurred[send] + delay, end)
+    return names, occurred, campaign
+
+
 def generate_events(
     settings: Settings,
     writers: Writers,
@@ -567,6 +607,7 @@ def generate_events(
     # anonymous visitors only browse: page views, product views, adds to cart
     event_type[known:] = rng.choice(ANONYMOUS_EVENT_INDEX, anonymous, p=[0.7, 0.22, 0.08])
     names = EVENT_TYPES[event_type]
+    names[:known], occurred[:known], campaign = answer_campaign_emails(rng, names[:known], occurred[:known], event_owner, end)
     is_web = np.isin(names, list(WEB_EVENTS))
     is_email = ~is_web
     null = pa.nulls(total_events, pa.string())
@@ -582,7 +623,9 @@ def generate_events(
         ),
         "event_type": text(names),
         "occurred_at": iso_timestamps(occurred, rng),
-        "campaign_id": pc.if_else(email, ids("CMP", rng.integers(1, 400, total_events), 4), null),
+        "campaign_id": pc.if_else(
+            email, ids("CMP", np.concatenate([campaign, occurred[known:] // CAMPAIGN_SECONDS % CAMPAIGN_IDS + 1]), 4), null
+        ),
         "url": pc.if_else(web, text(rng.choice(PAGES, total_events)), null),
         "product_id": pc.if_else(pa.array(np.isin(names, ["product_view", "add_to_cart"])), event_product, null),
         "duration_seconds": pc.if_else(web, text(rng.integers(0, 300, total_events)), null),

@@ -124,6 +124,24 @@ def test_engagement_rises_with_buying_and_some_visitors_are_anonymous(generated:
     assert per_contact[is_buyer].mean() > 1.5 * per_contact[~is_buyer].mean()
 
 
+def test_opens_and_clicks_answer_a_send_and_contacts_differ_in_responsiveness(generated: Path) -> None:
+    """Campaign responsiveness needs emails that are answered: every open and click names a campaign that
+    was sent to its contact at or before it, a campaign goes to many contacts at once, and contacts answer
+    in their own proportion (some rarely, some almost always), not all at one rate."""
+    events = good(pd.read_csv(generated / "events.csv", dtype=str), "event_id", r"E\d+")
+    events = events[events.contact_id.fillna("").str.fullmatch(r"C\d+")]
+    events = events.assign(occurred=pd.to_datetime(events.occurred_at, utc=True, format="ISO8601"))
+    sends = events[events.event_type == "email_sent"]
+    first_send = sends.groupby(["contact_id", "campaign_id"]).occurred.min().rename("first_send")
+    answers = events[events.event_type.isin(["email_open", "email_click"])].join(first_send, on=["contact_id", "campaign_id"])
+    assert len(answers) > 10_000
+    assert (answers.occurred >= answers.first_send).all(), "an open or click without an earlier send of its campaign"
+    assert sends.groupby("campaign_id").contact_id.nunique().median() > 20
+    per_contact = events[events.event_type.str.startswith("email_")].groupby("contact_id").event_type
+    share = per_contact.apply(lambda types: types.isin(["email_open", "email_click"]).mean())[per_contact.size() >= 10]
+    assert share.quantile(0.1) < 0.25 and share.quantile(0.9) > 0.6
+
+
 def test_allocation_gives_one_time_buyers_exactly_one_order() -> None:
     import numpy as np
 
