@@ -174,6 +174,26 @@ def assert_rfm_matches(workspace: Workspace, as_of: dt.date, settings: dict[str,
 HISTORY_MODELS = "+rfm_scores_history +erfm_scores_history +persona_movement +persona_population_change +opportunity_movement"
 
 
+STARTING_CONTACTS = (
+    "select contact_id, opportunity_group from marts.opportunity_movement_contacts where period_end = 'start'"
+)
+
+
+def contacts_corrected_across(workspace: Workspace, day: dt.date) -> set[str]:
+    """Contacts with an event or order version dated on or before `day` that a version dated after it replaced
+    in the latest build: as of `day`, the older version was the one in effect."""
+    versions = {"events": ("base_tracking__events_validated", "event_id", "occurred_date"),
+                "orders": ("base_shop__orders_validated", "order_id", "ordered_date")}  # fmt: skip
+    corrected: set[str] = set()
+    for table, key, date in versions.values():
+        corrected |= set(workspace.query(
+            f"select kept.contact_id from staging.{table} as kept inner join staging.{table} as older using ({key}) "
+            f"where kept.rejection_reason is null and older.rejection_reason = 'duplicate_key' "
+            f"and older.{date} <= '{day}' and kept.{date} > '{day}'"
+        ).contact_id)  # fmt: skip
+    return corrected
+
+
 def test_history_backfill_equals_single_date_builds_and_feeds_movement(
     make_workspace: Callable[[str], Workspace],
 ) -> None:
@@ -235,8 +255,21 @@ def test_history_backfill_equals_single_date_builds_and_feeds_movement(
     groups_computed = alone.query("select * from marts.opportunity_movement order by from_group, to_group")
     assert set(groups_from_history.start_scores_source) == {"history"}
     assert set(groups_computed.start_scores_source) == {"computed"}
+    # The history holds each date as its own build saw it; a computed date uses the versions in effect on the
+    # build's as-of date (docs/scoring.md). They may differ only for a contact with an event or order corrected
+    # across the start date, and where none is, the movement is the same.
+    start = backfill.query(STARTING_CONTACTS).set_index("contact_id").opportunity_group.fillna("-")
+    start_computed = alone.query(STARTING_CONTACTS).set_index("contact_id").opportunity_group.fillna("-")
+    both = pd.concat([start.rename("history"), start_computed.rename("computed")], axis=1)
+    differing = set(both[both.history.ne(both.computed)].index)
+    corrected = contacts_corrected_across(alone, dates[1])
+    assert differing <= corrected, sorted(differing - corrected)
     group_columns = ["from_group", "to_group", "contacts", "pct_of_from_group"]
-    pd.testing.assert_frame_equal(groups_from_history[group_columns], groups_computed[group_columns])
+    if not differing:
+        pd.testing.assert_frame_equal(groups_from_history[group_columns], groups_computed[group_columns])
+    else:
+        moved = (groups_from_history.contacts - groups_computed.contacts).abs()
+        assert groups_from_history.contacts.sum() == groups_computed.contacts.sum() and 0 < moved.sum() <= 2 * len(differing)
     assert groups_from_history.contacts.sum() == len(erfm_history[erfm_history.as_of_date.dt.date == dates[2]])
 
     start, end = references[dates[1]].persona, references[dates[2]].persona
