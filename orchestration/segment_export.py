@@ -276,6 +276,19 @@ def prepare_folder(target: Path) -> None:
             path.unlink()
 
 
+def write_files(
+    connection: duckdb.DuckDBPyConnection, query: str, stem: Path, formats: tuple[str, ...]
+) -> tuple[dict[str, Any], int]:
+    """The query's rows in `stem`.csv and/or `stem`.parquet: each file's name, SHA-256 and size, and the rows."""
+    files: dict[str, Any] = {}
+    for kind in formats:
+        path = stem.with_name(f"{stem.name}.{kind}")
+        options = "(format csv, header true, delimiter ',')" if kind == "csv" else "(format parquet)"
+        connection.execute(f"copy ({query}) to {literal(str(path))} {options}")
+        files[kind] = {"file": path.name, "sha256": sha256_of(path), "bytes": path.stat().st_size}
+    return files, connection.execute(f"select count(*) from ({query})").fetchone()[0]
+
+
 def export_segments(
     database: Path,
     out_dir: Path | None = None,
@@ -324,14 +337,7 @@ def export_segments(
         prepare_folder(target)
         entries = []
         for key, name, _, _ in selected:
-            query = members_query(chosen, key, consent)
-            files: dict[str, Any] = {}
-            for kind in formats:
-                path = target / f"{key}.{kind}"
-                options = "(format csv, header true, delimiter ',')" if kind == "csv" else "(format parquet)"
-                connection.execute(f"copy ({query}) to {literal(str(path))} {options}")
-                files[kind] = {"file": path.name, "sha256": sha256_of(path), "bytes": path.stat().st_size}
-            rows = connection.execute(f"select count(*) from ({query})").fetchone()[0]
+            files, rows = write_files(connection, members_query(chosen, key, consent), target / key, formats)
             entries.append({
                 "segment_key": key,
                 "name": name,
@@ -344,13 +350,7 @@ def export_segments(
         suppressions = None
         if not segments:
             query = suppressions_query(hash_email)
-            files = {}
-            for kind in formats:
-                path = target / f"{SUPPRESSIONS}.{kind}"
-                options = "(format csv, header true, delimiter ',')" if kind == "csv" else "(format parquet)"
-                connection.execute(f"copy ({query}) to {literal(str(path))} {options}")
-                files[kind] = {"file": path.name, "sha256": sha256_of(path), "bytes": path.stat().st_size}
-            rows = connection.execute(f"select count(*) from ({query})").fetchone()[0]
+            files, rows = write_files(connection, query, target / SUPPRESSIONS, formats)
             columns_out = [name for name, *_ in connection.execute(f"describe ({query})").fetchall()]
             suppressions = {"mart": SUPPRESSIONS, "rows": rows, "columns": columns_out, "as_of_date": held, "files": files}
             log(f"sunset suppressions: {rows:,} row(s) -> {', '.join(f['file'] for f in files.values())}")

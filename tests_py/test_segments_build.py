@@ -536,6 +536,19 @@ def test_customers_export_files_read_back(built: dict[str, Any], tmp_path: Path)
             wanted = contacts.loc[row.contact_id, "email"]
             assert (None if pd.isna(row.email) else row.email) == (None if pd.isna(wanted) else wanted)
         assert list(from_csv.email) == [("" if pd.isna(email) else email) for email in from_parquet.email]
+    # the sunset suppressions: every contact of the mart, with its address and the reason, in both files
+    suppressions = manifest["suppressions"]
+    expected_suppressed = workspace.query(
+        "select contact_id, suppression_reason from marts.sunset_suppressions order by contact_id"
+    )
+    assert suppressions["rows"] == len(expected_suppressed) > 0 and suppressions["as_of_date"] == held
+    for kind in ("csv", "parquet"):
+        path = tmp_path / "plain" / suppressions["files"][kind]["file"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == suppressions["files"][kind]["sha256"]
+        written = pd.read_csv(path, dtype=str, keep_default_na=False) if kind == "csv" else pd.read_parquet(path)
+        assert list(written.columns) == suppressions["columns"] and "email" in suppressions["columns"]
+        assert list(written.contact_id) == list(expected_suppressed.contact_id)
+        assert list(written.suppression_reason) == list(expected_suppressed.suppression_reason)
     # a rerun writes the same bytes
     again = export("--out", str(tmp_path / "again"), "--columns", ",".join(columns))
     assert again.returncode == 0
