@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from playwright.sync_api import expect
 
 from conftest import PROJECT_DIR, Workspace
 from dashboard.pages import tile_key
@@ -69,8 +70,15 @@ class Browser:
         self.settle()
 
     def settle(self) -> None:
+        """Until the script's run has ended: Streamlit marks its app element with the run's state (its own end-to-end
+        tests wait on the same attribute). A run a click has asked for may not have started yet: the tests then wait
+        for what the click changes too."""
+        self.page.wait_for_selector(
+            '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]',
+            timeout=60_000,
+        )
         self.page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-        self.page.wait_for_timeout(800)
+        self.page.wait_for_timeout(300)
 
     def metric(self, container: str, label: str | None = None) -> str:
         scope = self.page.locator(f".st-key-{container}")
@@ -80,11 +88,18 @@ class Browser:
         return metrics.first.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
     def table(self, key: str) -> pd.DataFrame:
-        """A static table's text, the first column as the index."""
-        table = self.page.locator(f".st-key-{key} table").first
-        header = [cell.inner_text().strip() for cell in table.locator("thead th").all()]
-        rows = [[cell.inner_text().strip() for cell in row.locator("th, td").all()] for row in table.locator("tbody tr").all()]
-        frame = pd.DataFrame(rows, columns=header if len(header) == len(rows[0]) else None)
+        """A static table's text, the first column as the index: read in the page in one step, again until it has
+        rows and a header cell over each column (under load the heading can come before the table's body)."""
+        read = """(key) => {
+            const table = document.querySelector(`.st-key-${key} table`);
+            if (!table) return null;
+            const cells = (row) => [...row.querySelectorAll("th, td")].map((cell) => cell.innerText.trim());
+            const header = [...table.querySelectorAll("thead tr")].map(cells).pop() || [];
+            const rows = [...table.querySelectorAll("tbody tr")].map(cells);
+            return rows.length && rows.every((row) => row.length === header.length) ? {header, rows} : null;
+        }"""
+        shown = self.page.wait_for_function(read, arg=key, timeout=60_000).json_value()
+        frame = pd.DataFrame(shown["rows"], columns=shown["header"])
         return frame.set_index(frame.columns[0])
 
     def screenshot(self, name: str) -> None:
@@ -157,10 +172,12 @@ def test_opportunities_grid_equals_the_marts_and_selected_tiles_give_their_condi
             has=browser.page.locator('[data-testid="stMetricLabel"]', has_text=label)).first  # fmt: skip
         assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == f"{value:,}"
     chosen = tiles.sort_values("contacts").tail(2)
+    code_block = browser.page.locator('[data-testid="stCode"]').last
     for tile in chosen.itertuples():
         browser.page.locator(f".st-key-{tile_key(tile.persona, tile.engagement_level)} [data-testid=stCheckbox] label").click()
+        expect(code_block).to_contain_text(tile.opportunity_group, timeout=60_000)  # the rerun the click asked for
         browser.settle()
-    code = browser.page.locator('[data-testid="stCode"]').last.inner_text()
+    code = code_block.inner_text()
     condition = yaml.safe_load(code)["condition"]
     assert condition["score"] == "opportunity_group" and condition["op"] == "in"
     assert sorted(condition["value"]) == sorted(chosen.opportunity_group)
