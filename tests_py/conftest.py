@@ -314,6 +314,62 @@ def published_sample(sample_warehouse: Workspace, tmp_path_factory: pytest.TempP
     return published
 
 
+def make_run_on(target: str, raw: Path, work: Path, as_of: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`make run` as a user types it, on DBT_TARGET `target`, with its warehouse, dbt target and logs under `work`."""
+    environment = {
+        **os.environ, "DBT_TARGET": target, "RAW_DATA_DIR": str(raw), "AS_OF_DATE": as_of,
+        "DUCKDB_PATH": str(work / "warehouse.duckdb"), "PUBLISHED_DUCKDB_PATH": "",
+        "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs"),
+        "CUSTOMER_SEGMENTS_LOCK_TIMEOUT": "0", **settings,
+    }  # fmt: skip
+    return subprocess.run(
+        ["make", "--no-print-directory", "run"], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=False
+    )
+
+
+@dataclass
+class MadeRun:
+    """`make run` on DuckDB over a user's CSV files with hostile lines (test_front_door.hostile_csv_directory):
+    the files, their fingerprints before the run, the orders file's lines and what the run printed."""
+
+    raw: Path
+    work: Path
+    before: dict[str, str]
+    orders_lines: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def database(self) -> Path:
+        return self.work / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def hostile_csv_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> MadeRun:
+    """The DuckDB `make run` on the hostile CSV files, once for every worker: the front-door test checks it, and
+    the PostgreSQL (and Spark) `make run`s on the same files are compared with it."""
+    from filelock import FileLock
+    from test_front_door import AS_OF, fingerprint, hostile_csv_directory
+
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    root = shared / "hostile_csv_run"
+    record = root / "run.json"
+    with FileLock(str(shared / "hostile_csv_run.lock")):
+        if not record.exists():
+            root.mkdir(exist_ok=True)
+            raw, body = hostile_csv_directory(root)
+            before = fingerprint(raw)
+            done = make_run_on("duckdb", raw, root / "duckdb", AS_OF)
+            record.write_text(json.dumps({
+                "raw": str(raw), "before": before, "orders_lines": body,
+                "returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
+            }))  # fmt: skip
+    made = json.loads(record.read_text())
+    return MadeRun(Path(made["raw"]), root / "duckdb", made["before"], made["orders_lines"], made["returncode"],
+                   made["stdout"], made["stderr"])  # fmt: skip
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     (tmp_path / "raw").mkdir()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import PROJECT_DIR, Workspace
+from conftest import PROJECT_DIR, MadeRun, Workspace
 from orchestration import generator
 from orchestration.loader import CsvDialect, RawDataError, load_duckdb
 
@@ -71,8 +72,8 @@ def quoted(values: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def shop_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One warehouse path for the two `make run`s, emptied before each: the profile then reads the same, and the
-    second reuses the first's parse (dbt's partial_parse.msgpack in target/), as a user's second run does."""
+    """One warehouse path for the `make run`s of this module, emptied before each: the profile then reads the same,
+    and a later run reuses an earlier one's parse (dbt's partial_parse.msgpack in target/), as a user's second run does."""
     return tmp_path_factory.mktemp("shop") / "shop.duckdb"
 
 
@@ -110,20 +111,17 @@ def hostile_csv_directory(root: Path) -> tuple[Path, list[str]]:
     return raw, body
 
 
-def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(tmp_path: Path, shop_warehouse: Path) -> None:
+def test_make_run_builds_a_users_csv_files_and_leaves_them_byte_for_byte(hostile_csv_run: MadeRun) -> None:
     """CSV, the common case: the generator used to delete these files. Hostile
     lines are added: wrong field counts (also as the last line and far past
     DuckDB's sniffing sample), huge and over-precise amounts, implausible
-    timestamps, an empty optional file and a BOM."""
-    raw, body = hostile_csv_directory(tmp_path)
-    before = fingerprint(raw)
-    database = empty(shop_warehouse)
-
-    result = make_run(raw, database)
+    timestamps, an empty optional file and a BOM (the run is conftest's
+    hostile_csv_run, which the PostgreSQL and Spark runs are compared with)."""
+    result, raw, body, database = hostile_csv_run, hostile_csv_run.raw, hostile_csv_run.orders_lines, hostile_csv_run.database
 
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     assert "Raw data found in" in result.stdout and "not generating" in result.stdout
-    assert fingerprint(raw) == before, "make run changed, added or removed a file in the user's directory"
+    assert fingerprint(raw) == result.before, "make run changed, added or removed a file in the user's directory"
     counts = query(database, "select * from marts.raw_row_counts").set_index("entity")
     lines = {name: len((raw / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines()) - 1 for name in counts.index}
     lines["events"] = 0
@@ -160,11 +158,16 @@ def published_state(connection: duckdb.DuckDBPyConnection) -> dict[str, object]:
     return {"relations": relations, "counted": counted, "raw_rows": raw_rows}
 
 
-def test_make_run_builds_a_users_parquet_files_and_leaves_them_byte_for_byte(tmp_path: Path, shop_warehouse: Path) -> None:
+def test_make_run_builds_a_users_parquet_files_and_leaves_them_byte_for_byte(
+    tmp_path: Path, shop_warehouse: Path, hostile_csv_run: MadeRun
+) -> None:
     """Also publish, then serve: a BI reader holds the file the CSV run published open during this whole
     `make run`; it keeps seeing that version, complete, the build passes, and a new connection sees the new one."""
     published = shop_warehouse.parent / "published" / shop_warehouse.name
-    assert published.is_file(), "the CSV run (the test before this one) publishes the marts"
+    published_by_csv_run = hostile_csv_run.work / "published" / hostile_csv_run.database.name
+    assert published_by_csv_run.is_file(), "the CSV run publishes the marts"
+    published.parent.mkdir(exist_ok=True)
+    shutil.copyfile(published_by_csv_run, published)  # served here, as if this warehouse's last run had published it
     reader = duckdb.connect(str(published), read_only=True)
     before = published_state(reader)
     seen: list[dict[str, object]] = []

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace, assert_same_exports
+from conftest import PROJECT_DIR, SAMPLE_AS_OF, MadeRun, Workspace, assert_same_exports, make_run_on
 from orchestration.lib import parity, postgres
 from orchestration.lib.publish import PUBLISHED_SCHEMAS, publish
 from orchestration.loader import load_postgres
@@ -219,6 +219,10 @@ def scratch_database() -> Iterator[str]:
         connection.close()
 
 
+@pytest.mark.skipif(
+    os.environ.get("CUSTOMER_SEGMENTS_ENGINE_TESTS") != "full",
+    reason="a whole-graph Dagster run with every data test on PostgreSQL (minutes): make test-engines-full",
+)
 def test_dagster_refreshes_a_partition_on_postgres(scratch_database: str, make_workspace) -> None:
     """The Dagster job with DBT_TARGET=postgres: the raw load copies the files into the server, dbt builds
     there with every data test as an asset check, the Great Expectations checks and the publish read a
@@ -344,36 +348,24 @@ def test_bi_readers_keep_reading_during_a_build(postgres_build: tuple[str, Path]
     assert dates == sorted(dates), "once swapped in, the new table is what every later read sees"
 
 
-def test_make_run_on_postgres_equals_duckdb_on_hostile_csv_files(scratch_database: str, tmp_path: Path) -> None:
+def test_make_run_on_postgres_equals_duckdb_on_hostile_csv_files(
+    scratch_database: str, hostile_csv_run: MadeRun, tmp_path: Path
+) -> None:
     """`DBT_TARGET=postgres make run` as a user types it, on CSV files with hostile lines (malformed lines,
     huge and over-precise amounts, a +15:00 offset, an empty optional file, a BOM): it passes, prints the
-    summary, leaves the files as they were, and every mart equals `make run` on DuckDB."""
-    from test_front_door import AS_OF, fingerprint, hostile_csv_directory
+    summary, leaves the files as they were, and every mart equals `make run` on DuckDB (conftest's
+    hostile_csv_run, which the front-door test checks)."""
+    from test_front_door import AS_OF, fingerprint
 
-    raw, _ = hostile_csv_directory(tmp_path)
-    before = fingerprint(raw)
-
-    def make_run(target: str, **settings: str) -> subprocess.CompletedProcess[str]:
-        work = tmp_path / target
-        environment = {
-            **os.environ, "DBT_TARGET": target, "RAW_DATA_DIR": str(raw), "AS_OF_DATE": AS_OF,
-            "DUCKDB_PATH": str(work / "warehouse.duckdb"), "PUBLISHED_DUCKDB_PATH": "",
-            "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs"),
-            "CUSTOMER_SEGMENTS_LOCK_TIMEOUT": "0", **settings,
-        }  # fmt: skip
-        return subprocess.run(
-            ["make", "--no-print-directory", "run"], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=False
-        )
-
-    on_duckdb = make_run("duckdb")
-    on_postgres = make_run("postgres", PGDATABASE=scratch_database)
+    on_duckdb = hostile_csv_run
+    on_postgres = make_run_on("postgres", on_duckdb.raw, tmp_path / "postgres", AS_OF, PGDATABASE=scratch_database)
     for result in (on_duckdb, on_postgres):
         assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     assert "loaded 7 tables into PostgreSQL" in on_postgres.stdout and "Warehouse PostgreSQL" in on_postgres.stdout
     assert "Rows rejected per reason" in on_postgres.stdout
-    assert fingerprint(raw) == before
-    keys = parity.table_keys(tmp_path / "duckdb" / "target" / "manifest.json")
-    duckdb_reader = parity.ENGINES["duckdb"](tmp_path / "duckdb" / "warehouse.duckdb")
+    assert fingerprint(on_duckdb.raw) == on_duckdb.before
+    keys = parity.table_keys(on_duckdb.work / "target" / "manifest.json")
+    duckdb_reader = parity.ENGINES["duckdb"](on_duckdb.database)
     tables, differences = parity.compare(duckdb_reader, parity.ENGINES["postgres"](scratch_database), keys)
     assert len(tables) >= 40
     assert not differences, "\n".join(str(difference) for difference in differences[:20])

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, SAMPLE_AS_OF, Workspace, assert_same_exports, environment
+from conftest import PROJECT_DIR, SAMPLE_AS_OF, MadeRun, Workspace, assert_same_exports, environment, make_run_on
 from orchestration.lib import parity, spark
 from orchestration.lib.publish import publish
 from orchestration.lib.quality.runner import run_suites
@@ -119,13 +119,13 @@ def test_static_lists_upload_and_freeze_on_spark(spark_build: dict, tmp_path: Pa
             [*command, *arguments], cwd=PROJECT_DIR, env=environment_, capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    with environment(spark_build["settings"]):
+    with environment(spark_build["settings"]):  # one query: each starts a JVM
         lists = spark.query(
-            "select list_key, source_type, members, rejected_ids from static_lists.static_lists order by list_key"
+            "select list_key, source_type, members, rejected_ids, (select count(*) from static_lists.static_list_members"
+            " as m where m.list_key = l.list_key) from static_lists.static_lists as l order by list_key"
         )
-        frozen = spark.query("select count(*) from static_lists.static_list_members where list_key = 'spark_frozen'")
-    assert lists[1] == ["spark_upload", "csv", 2, 2], lists
-    assert lists[0] == ["spark_frozen", "segment", cart_abandoners, 0] and frozen == [[cart_abandoners]], (lists, frozen)
+    assert lists[1] == ["spark_upload", "csv", 2, 2, 2], lists
+    assert lists[0] == ["spark_frozen", "segment", cart_abandoners, 0, cart_abandoners], lists
 
 
 def test_the_cluster_output_carries_the_session_settings_and_none_of_the_local_ones() -> None:
@@ -185,36 +185,25 @@ def test_dagster_refreshes_a_partition_on_spark(make_workspace, tmp_path: Path) 
     os.environ.get("CUSTOMER_SEGMENTS_ENGINE_TESTS") != "full",
     reason="two `make run`s with every data test, one on Spark (minutes): make test-engines-full",
 )
-def test_make_run_on_spark_equals_duckdb_on_hostile_csv_files(tmp_path: Path) -> None:
+def test_make_run_on_spark_equals_duckdb_on_hostile_csv_files(hostile_csv_run: MadeRun, tmp_path: Path) -> None:
     """`DBT_TARGET=spark make run` as a user types it, on CSV files with hostile lines (malformed lines,
     huge and over-precise amounts, a +15:00 offset, an empty optional file, a BOM): it passes, prints the
-    summary, leaves the files as they were, and every published mart equals `make run` on DuckDB."""
-    from test_front_door import AS_OF, fingerprint, hostile_csv_directory
+    summary, leaves the files as they were, and every published mart equals `make run` on DuckDB (conftest's
+    hostile_csv_run)."""
+    from test_front_door import AS_OF, fingerprint
 
-    raw, _ = hostile_csv_directory(tmp_path)
-    before = fingerprint(raw)
-
-    def make_run(target: str) -> subprocess.CompletedProcess[str]:
-        work = tmp_path / target
-        environment_ = {
-            **os.environ, "DBT_TARGET": target, "RAW_DATA_DIR": str(raw), "AS_OF_DATE": AS_OF,
-            "DUCKDB_PATH": str(work / "warehouse.duckdb"), "PUBLISHED_DUCKDB_PATH": "",
-            "SPARK_WAREHOUSE_DIR": str(work / "spark"),
-            "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs"),
-            "CUSTOMER_SEGMENTS_LOCK_TIMEOUT": "0",
-        }  # fmt: skip
-        command = ["make", "--no-print-directory", "run"]
-        return subprocess.run(command, cwd=PROJECT_DIR, env=environment_, capture_output=True, text=True, check=False)
-
-    on_duckdb, on_spark = make_run("duckdb"), make_run("spark")
+    on_duckdb = hostile_csv_run
+    work = tmp_path / "spark"
+    on_spark = make_run_on("spark", on_duckdb.raw, work, AS_OF, SPARK_WAREHOUSE_DIR=str(work / "spark"))
     for result in (on_duckdb, on_spark):
         assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     assert "Parquet files for Spark" in on_spark.stdout and "Warehouse Spark" in on_spark.stdout
     assert "Rows rejected per reason" in on_spark.stdout
-    assert fingerprint(raw) == before
-    keys = parity.table_keys(tmp_path / "duckdb" / "target" / "manifest.json")
+    assert fingerprint(on_duckdb.raw) == on_duckdb.before
+    keys = parity.table_keys(on_duckdb.work / "target" / "manifest.json")
     published = [
-        parity.DuckDBReader(tmp_path / name / "published" / "warehouse.duckdb", name=name) for name in ("duckdb", "spark")
+        parity.DuckDBReader(directory / "published" / "warehouse.duckdb", name=name)
+        for name, directory in (("duckdb", on_duckdb.work), ("spark", work))
     ]
     tables, differences = parity.compare(*published, keys, schemas=("marts",))
     assert len(tables) >= 35
