@@ -393,14 +393,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 # The modules that take longest (`make test` prints the slowest tests), run
-# first: with --no-loadscope-reorder, pytest-xdist (--dist loadfile) hands whole
-# modules to the workers in collection order (by default it orders them by
-# their number of tests), and a long module started last would run alone.
+# first, longest first: with --no-loadscope-reorder, pytest-xdist (--dist loadfile)
+# hands whole modules to the workers in collection order (by default it orders
+# them by their number of tests), and a long module started last would run alone
+# (test_spark, 6 minutes, once ran last: 3 minutes of one idle worker). The first
+# two differ in what they wait for: test_spark builds the shared sample, which
+# test_dagster does not read, so neither worker waits for the other at the start.
 SLOWEST_MODULES_FIRST = [
-    "test_rfm", "test_dagster", "test_postgres", "test_segment_language", "test_front_door", "test_dashboard",
-    "test_segments_build", "test_as_of", "test_serving", "test_refresh_equals_rebuild",
-    "test_inputs_and_config", "test_incremental_events", "test_enumerations", "test_raw_fuzz",
-    "test_segment_insights_config", "test_layers", "test_build_quarantine", "test_engagement",
+    "test_spark", "test_dagster", "test_postgres", "test_rfm", "test_segments_build", "test_front_door",
+    "test_segment_language", "test_as_of", "test_refresh_equals_rebuild", "test_incremental_events",
+    "test_enumerations", "test_inputs_and_config", "test_engagement", "test_raw_fuzz", "test_dashboard", "test_layers",
+    "test_segment_insights_config", "test_build_quarantine", "test_serving", "test_predictions",
 ]  # fmt: skip
 
 
