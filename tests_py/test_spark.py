@@ -189,7 +189,7 @@ def test_dagster_refreshes_a_partition_on_spark(make_workspace, tmp_path: Path) 
 
 @pytest.mark.skipif(
     os.environ.get("CUSTOMER_SEGMENTS_ENGINE_TESTS") != "full",
-    reason="two `make run`s with every data test, one on Spark (minutes): make test-engines-full",
+    reason="`make run` with every data test on Spark (minutes): make test-engines-full",
 )
 def test_make_run_on_spark_equals_duckdb_on_hostile_csv_files(hostile_csv_run: MadeRun, tmp_path: Path) -> None:
     """`DBT_TARGET=spark make run` as a user types it, on CSV files with hostile lines (malformed lines,
